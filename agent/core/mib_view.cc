@@ -1,0 +1,116 @@
+#include "agent/core/mib_view.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace mimamori::agent {
+
+using proto::Oid;
+using proto::Value;
+using proto::VarBind;
+
+MibView::MibView(std::vector<std::unique_ptr<MibProvider>> providers,
+                 std::chrono::milliseconds cache_lifetime, Clock clock)
+    : providers_(std::move(providers)),
+      snapshots_(providers_.size()),
+      cache_lifetime_(cache_lifetime),
+      clock_(std::move(clock)) {
+  for (std::size_t i = 0; i < providers_.size(); ++i) {
+    for (Oid& root : providers_[i]->Roots()) routes_.push_back({std::move(root), i});
+  }
+  std::sort(routes_.begin(), routes_.end(),
+            [](const Route& a, const Route& b) { return a.root < b.root; });
+  for (std::size_t i = 1; i < routes_.size(); ++i) {
+    if (routes_[i].root.StartsWith(routes_[i - 1].root)) {
+      throw std::invalid_argument(
+          "MIB providers overlap: " + std::string(providers_[routes_[i - 1].provider]->Name()) +
+          " " + routes_[i - 1].root.ToString() + " and " +
+          std::string(providers_[routes_[i].provider]->Name()) + " " + routes_[i].root.ToString());
+    }
+  }
+}
+
+const MibView::Snapshot& MibView::Fresh(std::size_t provider) {
+  Snapshot& snapshot = snapshots_[provider];
+  const auto now = clock_();
+  if (snapshot.valid && !providers_[provider]->Volatile() &&
+      now - snapshot.taken < cache_lifetime_) {
+    return snapshot;
+  }
+  MibWriter writer;
+  // Reuse the old vectors' capacity: tables rarely change size much.
+  writer.entries().swap(snapshot.entries);
+  writer.entries().clear();
+  writer.objects().swap(snapshot.objects);
+  writer.objects().clear();
+  providers_[provider]->Collect(writer);
+
+  auto& entries = writer.entries();
+  std::sort(entries.begin(), entries.end(),
+            [](const VarBind& a, const VarBind& b) { return a.oid < b.oid; });
+  // A provider bug must not make a walk loop or repeat: keep the first of
+  // duplicate OIDs, and only instances inside the provider's own roots.
+  entries.erase(std::unique(entries.begin(), entries.end(),
+                            [](const VarBind& a, const VarBind& b) { return a.oid == b.oid; }),
+                entries.end());
+  const auto roots = providers_[provider]->Roots();
+  std::erase_if(entries, [&](const VarBind& vb) {
+    return std::none_of(roots.begin(), roots.end(),
+                        [&](const Oid& root) { return vb.oid.StartsWith(root); });
+  });
+  auto& objects = writer.objects();
+  std::sort(objects.begin(), objects.end());
+  objects.erase(std::unique(objects.begin(), objects.end()), objects.end());
+
+  snapshot.entries.swap(entries);
+  snapshot.objects.swap(objects);
+  snapshot.taken = now;
+  snapshot.valid = true;
+  return snapshot;
+}
+
+Value MibView::Get(const Oid& oid) {
+  // The route whose root is the greatest one <= oid is the only candidate.
+  auto it = std::upper_bound(routes_.begin(), routes_.end(), oid,
+                             [](const Oid& o, const Route& r) { return o < r.root; });
+  if (it == routes_.begin()) return Value::NoSuchObject();
+  --it;
+  if (!oid.StartsWith(it->root)) return Value::NoSuchObject();
+  const Snapshot& snapshot = Fresh(it->provider);
+  auto found = std::lower_bound(snapshot.entries.begin(), snapshot.entries.end(), oid,
+                                [](const VarBind& vb, const Oid& o) { return vb.oid < o; });
+  if (found != snapshot.entries.end() && found->oid == oid) return found->value;
+  // An instance of a known object that does not exist (a row that is gone).
+  auto object = std::upper_bound(snapshot.objects.begin(), snapshot.objects.end(), oid);
+  if (object != snapshot.objects.begin() && oid.StartsWith(*std::prev(object)) &&
+      oid != *std::prev(object)) {
+    return Value::NoSuchInstance();
+  }
+  return Value::NoSuchObject();
+}
+
+std::optional<VarBind> MibView::GetNext(const Oid& oid) {
+  // Start at the route that may contain oid (or the first root after it).
+  auto it = std::upper_bound(routes_.begin(), routes_.end(), oid,
+                             [](const Oid& o, const Route& r) { return o < r.root; });
+  if (it != routes_.begin() && oid.StartsWith(std::prev(it)->root)) --it;
+  for (; it != routes_.end(); ++it) {
+    const Snapshot& snapshot = Fresh(it->provider);
+    auto next = std::upper_bound(snapshot.entries.begin(), snapshot.entries.end(), oid,
+                                 [](const Oid& o, const VarBind& vb) { return o < vb.oid; });
+    // A provider with several roots keeps all of them in one snapshot; stay
+    // inside this route's root so the walk order follows the routes.
+    if (next != snapshot.entries.end() && next->oid.StartsWith(it->root)) return *next;
+  }
+  return std::nullopt;
+}
+
+void MibView::Sample() {
+  for (auto& provider : providers_) provider->Sample();
+}
+
+void MibView::Invalidate() {
+  for (auto& snapshot : snapshots_) snapshot.valid = false;
+}
+
+}  // namespace mimamori::agent

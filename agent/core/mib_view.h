@@ -1,0 +1,62 @@
+// The agent's whole MIB: routes Get/GetNext to providers and caches their snapshots.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/core/mib_provider.h"
+
+namespace mimamori::agent {
+
+/// Owns the providers and one cached, sorted snapshot per provider. A snapshot
+/// lives `cache_lifetime` so that one walk sees one consistent table and does
+/// not re-read /proc per row. Single-threaded (the event loop).
+class MibView {
+ public:
+  using Clock = std::function<std::chrono::steady_clock::time_point()>;
+
+  /// Throws std::invalid_argument when two providers' roots overlap (a
+  /// programming error in the registry, caught by a unit test).
+  MibView(std::vector<std::unique_ptr<MibProvider>> providers,
+          std::chrono::milliseconds cache_lifetime, Clock clock);
+
+  /// The value of exactly `oid`, or noSuchObject / noSuchInstance.
+  proto::Value Get(const proto::Oid& oid);
+
+  /// The first instance strictly after `oid`, or nullopt at the end of the MIB.
+  std::optional<proto::VarBind> GetNext(const proto::Oid& oid);
+
+  /// Forwards to every provider's Sample().
+  void Sample();
+
+  void set_cache_lifetime(std::chrono::milliseconds lifetime) { cache_lifetime_ = lifetime; }
+
+  /// Drops every cached snapshot (tests; config reload).
+  void Invalidate();
+
+ private:
+  struct Snapshot {
+    std::vector<proto::VarBind> entries;  // sorted by oid
+    std::vector<proto::Oid> objects;      // sorted
+    std::chrono::steady_clock::time_point taken{};
+    bool valid = false;
+  };
+  struct Route {
+    proto::Oid root;
+    std::size_t provider;
+  };
+
+  const Snapshot& Fresh(std::size_t provider);
+
+  std::vector<std::unique_ptr<MibProvider>> providers_;
+  std::vector<Snapshot> snapshots_;
+  std::vector<Route> routes_;  // sorted by root
+  std::chrono::milliseconds cache_lifetime_;
+  Clock clock_;
+};
+
+}  // namespace mimamori::agent

@@ -1,0 +1,153 @@
+// What the agent knows about the machine it runs on, independent of the OS.
+//
+// This is the seam between the operating system and the MIB: the Linux
+// implementation (agent/linux/) reads /proc, /sys and statvfs under a root
+// directory so tests can point it at fixture trees; a Windows implementation
+// fills the same structs from Win32 APIs. MIB providers (agent/mib/) only see
+// these structs, so they are tested with hand-made values.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mimamori::agent {
+
+/// Cumulative CPU time in USER_HZ ticks (1/100 s on every Linux we support),
+/// the columns of a /proc/stat "cpu" line.
+struct CpuTimes {
+  std::uint64_t user = 0;
+  std::uint64_t nice = 0;
+  std::uint64_t system = 0;
+  std::uint64_t idle = 0;
+  std::uint64_t iowait = 0;
+  std::uint64_t irq = 0;
+  std::uint64_t softirq = 0;
+  std::uint64_t steal = 0;
+  std::uint64_t guest = 0;
+  std::uint64_t guest_nice = 0;
+};
+
+struct CpuStat {
+  CpuTimes total;                 ///< the "cpu" line
+  std::vector<CpuTimes> per_cpu;  ///< "cpu0", "cpu1", ... in order
+  std::uint64_t interrupts = 0;   ///< first number of the "intr" line
+  std::uint64_t context_switches = 0;  ///< "ctxt"
+  std::uint64_t boot_time = 0;         ///< "btime", seconds since the epoch
+  std::uint64_t processes_forked = 0;  ///< "processes"
+  std::uint64_t pages_in = 0;   ///< /proc/vmstat pgpgin (or "page" line on old kernels)
+  std::uint64_t pages_out = 0;  ///< pgpgout
+  std::uint64_t swap_in = 0;    ///< pswpin
+  std::uint64_t swap_out = 0;   ///< pswpout
+};
+
+/// /proc/meminfo, in KiB.
+struct MemInfo {
+  std::uint64_t total_kb = 0;
+  std::uint64_t free_kb = 0;
+  std::optional<std::uint64_t> available_kb;  ///< MemAvailable: absent before Linux 3.14
+  std::uint64_t buffers_kb = 0;
+  std::uint64_t cached_kb = 0;
+  std::uint64_t shared_kb = 0;        ///< Shmem
+  std::uint64_t sreclaimable_kb = 0;  ///< SReclaimable
+  std::uint64_t swap_total_kb = 0;
+  std::uint64_t swap_free_kb = 0;
+};
+
+struct Mount {
+  std::string device;  ///< first field of /proc/mounts ("/dev/vda1", "tmpfs", ...)
+  std::string path;    ///< mount point, octal escapes (\040) decoded
+  std::string type;    ///< "xfs", "ext4", "nfs4", ...
+  bool read_only = false;
+};
+
+/// statvfs() of a mount point.
+struct FsUsage {
+  std::uint64_t fragment_size = 0;  ///< f_frsize, the unit of the block counts
+  std::uint64_t blocks = 0;         ///< f_blocks
+  std::uint64_t blocks_free = 0;    ///< f_bfree
+  std::uint64_t blocks_available = 0;  ///< f_bavail (for unprivileged users)
+  std::uint64_t files = 0;             ///< f_files
+  std::uint64_t files_free = 0;        ///< f_ffree
+};
+
+struct ProcessInfo {
+  std::int32_t pid = 0;
+  std::string name;        ///< command name: /proc/PID/status "Name:" (the kernel's comm)
+  std::string path;        ///< argv[0] as in /proc/PID/cmdline; empty for kernel threads
+  std::string parameters;  ///< argv[1..] joined by single spaces
+  char state = '?';        ///< the state letter of /proc/PID/stat (R, S, D, Z, T, I, ...)
+  std::uint64_t cpu_ticks = 0;  ///< utime + stime, USER_HZ ticks
+  std::uint64_t rss_kb = 0;     ///< resident set size, KiB
+  bool kernel_thread = false;   ///< no cmdline and parent kthreadd (or PF_KTHREAD)
+};
+
+struct LoadAverage {
+  double one = 0, five = 0, fifteen = 0;
+};
+
+struct NetInterface {
+  std::uint32_t index = 0;  ///< kernel ifindex (/sys/class/net/NAME/ifindex)
+  std::string name;
+  std::uint32_t type = 0;  ///< ARPHRD_* from /sys/class/net/NAME/type (1 = ether, 772 = loopback)
+  std::uint32_t mtu = 0;
+  std::uint64_t speed_bps = 0;  ///< 0 when unknown (/sys speed is Mb/s, or -1)
+  std::string mac;              ///< 6 raw bytes, empty when none
+  bool admin_up = false;        ///< IFF_UP in /sys/class/net/NAME/flags
+  bool oper_up = false;         ///< operstate "up" (or "unknown" with IFF_RUNNING, as loopback)
+  std::uint64_t rx_bytes = 0, rx_packets = 0, rx_errors = 0, rx_dropped = 0, rx_multicast = 0;
+  std::uint64_t tx_bytes = 0, tx_packets = 0, tx_errors = 0, tx_dropped = 0;
+};
+
+/// One line of /proc/diskstats.
+struct DiskStat {
+  std::uint32_t major = 0, minor = 0;
+  std::string name;
+  std::uint64_t reads_completed = 0, sectors_read = 0;
+  std::uint64_t writes_completed = 0, sectors_written = 0;
+};
+
+/// A listening TCP socket or a bound UDP socket (/proc/net/{tcp,tcp6,udp,udp6}).
+struct SocketEndpoint {
+  bool ipv6 = false;
+  std::string address;  ///< 4 or 16 raw bytes in network order
+  std::uint16_t port = 0;
+  std::uint64_t inode = 0;
+};
+
+struct SystemIdentity {
+  std::string sysname;   ///< uname -s, "Linux"
+  std::string nodename;  ///< uname -n
+  std::string release;   ///< uname -r
+  std::string version;   ///< uname -v
+  std::string machine;   ///< uname -m
+};
+
+/// The OS seam. Each call reads the current state; callers cache. Methods may
+/// be called from the agent's single event-loop thread only. Failures to read
+/// a source yield empty/zero data, never exceptions: a monitoring agent keeps
+/// answering with what it has.
+class HostData {
+ public:
+  virtual ~HostData() = default;
+
+  virtual SystemIdentity Identity() = 0;
+  virtual double UptimeSeconds() = 0;  ///< /proc/uptime first field
+  virtual CpuStat Cpu() = 0;
+  virtual std::vector<std::string> CpuModels() = 0;  ///< one per logical CPU (/proc/cpuinfo)
+  virtual MemInfo Memory() = 0;
+  virtual LoadAverage Load() = 0;
+  virtual std::vector<Mount> Mounts() = 0;
+  virtual std::optional<FsUsage> StatFs(const std::string& path) = 0;
+  virtual std::vector<ProcessInfo> Processes() = 0;
+  virtual std::uint32_t MaxProcesses() = 0;  ///< /proc/sys/kernel/pid_max
+  virtual std::uint32_t LoggedInUsers() = 0;  ///< USER_PROCESS entries in utmp
+  virtual std::string KernelCommandLine() = 0;  ///< /proc/cmdline
+  virtual std::vector<NetInterface> Interfaces() = 0;
+  virtual std::vector<DiskStat> Disks() = 0;
+  virtual std::vector<SocketEndpoint> TcpListeners() = 0;
+  virtual std::vector<SocketEndpoint> UdpEndpoints() = 0;
+};
+
+}  // namespace mimamori::agent

@@ -1,0 +1,22 @@
+// SNMPv2-MIB (RFC 3418): the system group and the snmp group's counters.
+#pragma once
+
+#include <memory>
+
+#include "agent/core/mib_provider.h"
+#include "agent/core/provider_context.h"
+
+namespace mimamori::agent {
+
+/// sysObjectID of our agent on Linux: MIMAMORI-MIB::mimamoriAgentLinux.
+extern const proto::Oid kMimamoriAgentLinux;
+/// MIMAMORI-MIB::mimamoriMIB, the root of our own objects.
+extern const proto::Oid kMimamoriMib;
+
+/// .1.3.6.1.2.1.1 (system, with sysORTable) and .1.3.6.1.2.1.11 (snmp).
+std::unique_ptr<MibProvider> MakeSnmpV2MibProvider(const ProviderContext& context);
+
+/// MIMAMORI-MIB's agent objects (proto/mibs/MIMAMORI-MIB.txt).
+std::unique_ptr<MibProvider> MakeMimamoriMibProvider(const ProviderContext& context);
+
+}  // namespace mimamori::agent

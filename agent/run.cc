@@ -1,0 +1,158 @@
+#include "agent/run.h"
+
+#include <unistd.h>
+#include <asio/io_context.hpp>
+#include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
+#include <cstdio>
+#include <functional>
+
+#include "agent/core/config.h"
+#include "agent/core/log.h"
+#include "agent/core/mib_view.h"
+#include "agent/core/privileges.h"
+#include "agent/core/request_handler.h"
+#include "agent/core/server.h"
+#include "agent/linux/linux_host_data.h"
+#include "agent/mib/registry.h"
+
+namespace mimamori::agent {
+namespace {
+
+// CPU load history is kept at this period (Net-SNMP samples every 5 s too).
+constexpr std::chrono::seconds kSamplePeriod{5};
+
+std::optional<AgentConfig> Configure(const CommandLine& command_line, std::string& error) {
+  std::optional<AgentConfig> config = AgentConfig{};
+  if (!command_line.config_path.empty()) {
+    config = LoadAgentConfig(command_line.config_path, error);
+    if (!config) return std::nullopt;
+  }
+  if (!command_line.listen.empty()) {
+    config->listen.clear();
+    for (const std::string& text : command_line.listen) {
+      std::string why;
+      auto address = ParseListenAddress(text, why);
+      if (!address) {
+        error = "--listen: " + why;
+        return std::nullopt;
+      }
+      config->listen.push_back(*address);
+    }
+  }
+  if (!command_line.user.empty()) config->user = command_line.user;
+  return config;
+}
+
+RequestHandlerOptions HandlerOptions(const AgentConfig& config) {
+  RequestHandlerOptions options;
+  options.community = config.community;
+  options.max_message_size = config.max_message_size;
+  return options;
+}
+
+std::string Describe(const AgentConfig& config) {
+  std::string out;
+  for (const auto& address : config.listen) out += (out.empty() ? "" : ", ") + address.ToString();
+  out += config.allowed_managers.empty() ? "; any manager"
+                                         : "; " + std::to_string(config.allowed_managers.size()) +
+                                               " allowed manager network(s)";
+  out += "; cache " + std::to_string(config.cache_lifetime.count()) + " ms";
+  return out;
+}
+
+}  // namespace
+
+int Run(const CommandLine& command_line) {
+  std::string error;
+  std::optional<AgentConfig> config = Configure(command_line, error);
+  if (!config) {
+    Log(LogLevel::kError, error);
+    return 2;
+  }
+  if (command_line.check_config) {
+    std::printf("%s: OK (%s)\n",
+                config->source.empty() ? "built-in defaults" : config->source.c_str(),
+                Describe(*config).c_str());
+    return 0;
+  }
+
+  LinuxHostData host("/");
+  SnmpCounters counters;
+  SystemSettings system = config->system;
+  const auto steady_now = [] { return std::chrono::steady_clock::now(); };
+  ProviderContext context{
+      host,        system, counters, steady_now, [] { return std::chrono::system_clock::now(); },
+      steady_now()};
+
+  std::unique_ptr<MibView> view;
+  try {
+    view = std::make_unique<MibView>(MakeProviders(context), config->cache_lifetime, steady_now);
+  } catch (const std::exception& e) {
+    Log(LogLevel::kError, std::string("internal error: ") + e.what());
+    return 70;
+  }
+  RequestHandler handler(*view, counters, HandlerOptions(*config));
+
+  asio::io_context io;
+  AgentServer server(io, handler, counters, ManagerAcl(config->allowed_managers));
+  if (std::string why = server.Bind(config->listen); !why.empty()) {
+    Log(LogLevel::kError, "cannot listen: " + why);
+    return 1;
+  }
+  if (std::string why = DropPrivileges(config->user); !why.empty()) {
+    Log(LogLevel::kError, "cannot drop root privileges: " + why);
+    return 1;
+  }
+  server.Start();
+  Log(LogLevel::kInfo, std::string("mimamori-agent ") + MIMAMORI_VERSION + " serving " +
+                           Describe(*config) + "; uid " + std::to_string(::getuid()));
+
+  asio::steady_timer sampler(io);
+  std::function<void()> sample = [&] {
+    view->Sample();
+    sampler.expires_after(kSamplePeriod);
+    sampler.async_wait([&](const asio::error_code& ec) {
+      if (!ec) sample();
+    });
+  };
+  sample();
+
+  asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+  std::function<void(const asio::error_code&, int)> on_signal = [&](const asio::error_code& ec,
+                                                                    int signal) {
+    if (ec) return;
+    if (signal != SIGHUP) {
+      Log(LogLevel::kInfo, "stopping on signal " + std::to_string(signal));
+      io.stop();
+      return;
+    }
+    // Reload: validate first; a bad file leaves the running settings alone.
+    std::string why;
+    std::optional<AgentConfig> next = Configure(command_line, why);
+    if (!next) {
+      Log(LogLevel::kError, "reload failed, keeping the running configuration: " + why);
+    } else {
+      if (next->listen != config->listen || next->user != config->user) {
+        Log(LogLevel::kWarning,
+            "listen addresses and user change only on restart; the rest is reloaded");
+      }
+      handler.set_options(HandlerOptions(*next));
+      server.SetAcl(ManagerAcl(next->allowed_managers));
+      view->set_cache_lifetime(next->cache_lifetime);
+      system = next->system;
+      view->Invalidate();
+      config->community = next->community;
+      config->allowed_managers = next->allowed_managers;
+      config->cache_lifetime = next->cache_lifetime;
+      Log(LogLevel::kInfo, "configuration reloaded: " + Describe(*config));
+    }
+    signals.async_wait(on_signal);
+  };
+  signals.async_wait(on_signal);
+
+  io.run();
+  return 0;
+}
+
+}  // namespace mimamori::agent

@@ -1,0 +1,53 @@
+// A HostData whose answers are plain fields a test sets.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "agent/host/host_data.h"
+
+namespace mimamori::agent::testing {
+
+struct FakeHostData : HostData {
+  SystemIdentity identity{"Linux", "web01", "5.14.0-503.11.1.el9_5.x86_64",
+                          "#1 SMP PREEMPT_DYNAMIC Mon Sep 30 11:54:45 EDT 2024", "x86_64"};
+  double uptime_seconds = 12345.67;
+  CpuStat cpu;
+  std::vector<std::string> cpu_models;
+  MemInfo memory;
+  LoadAverage load;
+  std::vector<Mount> mounts;
+  std::map<std::string, FsUsage> fs_usage;  // by mount path; missing = statvfs failed
+  std::vector<ProcessInfo> processes;
+  std::uint32_t max_processes = 4194304;
+  std::uint32_t logged_in_users = 1;
+  std::string kernel_command_line = "BOOT_IMAGE=(hd0,gpt2)/vmlinuz root=/dev/mapper/rhel-root ro";
+  std::vector<NetInterface> interfaces;
+  std::vector<DiskStat> disks;
+  std::vector<SocketEndpoint> tcp_listeners;
+  std::vector<SocketEndpoint> udp_endpoints;
+
+  SystemIdentity Identity() override { return identity; }
+  double UptimeSeconds() override { return uptime_seconds; }
+  CpuStat Cpu() override { return cpu; }
+  std::vector<std::string> CpuModels() override { return cpu_models; }
+  MemInfo Memory() override { return memory; }
+  LoadAverage Load() override { return load; }
+  std::vector<Mount> Mounts() override { return mounts; }
+  std::optional<FsUsage> StatFs(const std::string& path) override {
+    auto it = fs_usage.find(path);
+    if (it == fs_usage.end()) return std::nullopt;
+    return it->second;
+  }
+  std::vector<ProcessInfo> Processes() override { return processes; }
+  std::uint32_t MaxProcesses() override { return max_processes; }
+  std::uint32_t LoggedInUsers() override { return logged_in_users; }
+  std::string KernelCommandLine() override { return kernel_command_line; }
+  std::vector<NetInterface> Interfaces() override { return interfaces; }
+  std::vector<DiskStat> Disks() override { return disks; }
+  std::vector<SocketEndpoint> TcpListeners() override { return tcp_listeners; }
+  std::vector<SocketEndpoint> UdpEndpoints() override { return udp_endpoints; }
+};
+
+}  // namespace mimamori::agent::testing
