@@ -105,8 +105,16 @@ int Run(const CommandLine& command_line) {
     return 1;
   }
   server.Start();
-  Log(LogLevel::kInfo, std::string("mimamori-agent ") + MIMAMORI_VERSION + " serving " +
-                           Describe(*config) + "; uid " + std::to_string(::getuid()));
+  // The bound endpoints, not the configured ones: with port 0 (tests) this
+  // line is how the caller learns the port.
+  std::string bound;
+  for (const auto& endpoint : server.LocalEndpoints()) {
+    bound += (bound.empty() ? "" : ", ") +
+             ListenAddress{endpoint.address().to_string(), endpoint.port()}.ToString();
+  }
+  Log(LogLevel::kInfo, std::string("mimamori-agent ") + MIMAMORI_VERSION + " listening on " +
+                           bound + " (" + Describe(*config) + "); uid " +
+                           std::to_string(::getuid()));
 
   asio::steady_timer sampler(io);
   std::function<void()> sample = [&] {

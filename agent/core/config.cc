@@ -207,7 +207,8 @@ std::optional<ListenAddress> ParseListenAddress(std::string_view text, std::stri
     return std::nullopt;
   }
   unsigned value = 0;
-  if (!ParseNumber(port, value) || value == 0 || value > 65535) {
+  // Port 0 (any free port) is allowed: tests and demos read the bound port from the log.
+  if (!ParseNumber(port, value) || value > 65535) {
     error = "bad port '" + std::string(port) + "' in '" + std::string(text) + "'";
     return std::nullopt;
   }
