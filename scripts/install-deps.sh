@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs every Debian/Ubuntu package mimamori needs to build, test and demo.
+# Idempotent: when everything is already installed it does not touch apt.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config clang clang-format
+  # libFuzzer and sanitizer runtimes for clang (Debian 12 name first)
+  libclang-rt-14-dev
+  # agent: standalone Asio (header-only), no Net-SNMP
+  libasio-dev
+  # collector: Net-SNMP client, Boost.Asio, libcurl, yaml-cpp, prometheus-cpp, SQLite
+  libsnmp-dev libboost-dev libcurl4-openssl-dev libyaml-cpp-dev prometheus-cpp-dev libsqlite3-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # real peers: Net-SNMP tools and snmpd, Zabbix agent; utilities the tests call
+  snmp snmpd zabbix-agent file procps iproute2 python3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+# Debian's snmpd/zabbix-agent packages would start system daemons on install;
+# the tests start their own on loopback ports, so keep the package scripts
+# from starting services where a policy layer is available.
+export DEBIAN_FRONTEND=noninteractive
+echo "installing: ${missing[*]}" >&2
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
