@@ -229,7 +229,10 @@ std::optional<AgentConfig> ParseAgentConfig(std::string_view text, const std::st
       "listen", "community",   "allowed_managers", "cache_lifetime", "max_message_size",
       "user",   "sys_contact", "sys_location",     "sys_name"};
 
-  for (auto& [key, entry] : entries) {
+  for (auto& pair : entries) {
+    // Named references, not a structured binding: clang 14 cannot capture those.
+    const std::string& key = pair.first;
+    Entry& entry = pair.second;
     auto fail = [&](std::string_view what) {
       parser.Fail(entry.line, key, what);
       return std::nullopt;
