@@ -1,0 +1,80 @@
+// Runs every monitor on its interval, spread over the interval, within its
+// monitoring hours, and feeds the results to the state tracker and /metrics.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "collector/calendar/business_calendar.h"
+#include "collector/core/clock.h"
+#include "collector/core/monitor.h"
+#include "collector/core/state_tracker.h"
+#include "collector/metrics/collector_metrics.h"
+
+namespace mimamori::collector {
+
+/// Single-threaded: RunDue(), SetPlan() and the posted completions all run on
+/// one loop thread. Monitors complete on engine threads; their results come
+/// back through `post`, which must run the given function on that loop thread
+/// (boost::asio::post in the daemon; a queue the test drains in tests).
+///
+/// A slow or dead target never delays others: checks are asynchronous, and a
+/// monitor whose previous check is still running when it is due again is
+/// skipped for that round (counted as an overrun), not queued.
+class Scheduler {
+ public:
+  using Post = std::function<void(std::function<void()>)>;
+
+  Scheduler(const Clock& clock, StateTracker& tracker, CollectorMetrics& metrics, Post post);
+
+  /// Installs a (new) set of monitors. A monitor that existed before (same
+  /// node and kind) keeps its place in the schedule and its state; states of
+  /// removed monitors are forgotten. Checks already running finish and are
+  /// applied (their monitor objects stay alive until then).
+  void SetPlan(std::vector<std::shared_ptr<Monitor>> monitors,
+               std::shared_ptr<const Inventory> inventory,
+               std::shared_ptr<const BusinessCalendar> calendar);
+
+  /// Starts every monitor whose time has come (now = clock.Now()).
+  void RunDue();
+
+  /// The earliest due time (max() when there is nothing to run).
+  TimePoint NextDue() const;
+
+  /// Starts every monitor now, ignoring schedule and monitoring hours, and
+  /// calls `all_done` on the loop once they all completed (--once).
+  void RunAllOnce(std::function<void()> all_done);
+
+  std::size_t running() const { return running_; }
+  std::size_t size() const { return entries_.size(); }
+
+ private:
+  struct Entry {
+    std::shared_ptr<Monitor> monitor;
+    std::string node;
+    std::string kind;
+    TimePoint due{};
+    bool running = false;
+    bool business_hours_only = false;
+  };
+
+  void Start(Entry& entry, TimePoint now, std::shared_ptr<std::function<void()>> on_done);
+  static std::chrono::seconds Offset(const std::string& node, const std::string& kind,
+                                     std::chrono::seconds interval);
+
+  const Clock& clock_;
+  StateTracker& tracker_;
+  CollectorMetrics& metrics_;
+  Post post_;
+  std::shared_ptr<const Inventory> inventory_;
+  std::shared_ptr<const BusinessCalendar> calendar_;
+  // Keyed by (node, kind): stable across reloads.
+  std::map<std::pair<std::string, std::string>, Entry> entries_;
+  std::size_t running_ = 0;
+};
+
+}  // namespace mimamori::collector

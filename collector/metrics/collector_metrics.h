@@ -1,0 +1,82 @@
+// Everything the collector publishes on /metrics, through prometheus-cpp.
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/exposer.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "collector/core/check.h"
+#include "collector/core/state_tracker.h"
+
+namespace mimamori::collector {
+
+/// Metric names follow Prometheus conventions: base units (seconds, bytes,
+/// ratios 0-1), _total for counters, `node` on every per-node series.
+/// Thread-safe (prometheus-cpp's types are; our maps are under a mutex).
+class CollectorMetrics {
+ public:
+  CollectorMetrics();
+
+  /// Starts serving /metrics and /healthz on `listen` ("127.0.0.1:9716",
+  /// "[::1]:0"). Returns "" or the error. Port 0 picks a free port.
+  std::string Serve(const std::string& listen);
+  /// The bound port after Serve().
+  int port() const;
+
+  prometheus::Registry& registry() { return *registry_; }
+
+  void CheckStarted(std::string_view kind, std::chrono::duration<double> lag);
+  void CheckSkipped(std::string_view kind, std::string_view reason);
+  /// A finished check: its duration and outcome (ok when every result is
+  /// OK), and its measurements replace the node's previous ones of that kind.
+  void CheckFinished(const std::string& node, std::string_view kind,
+                     std::chrono::duration<double> duration, const CheckReport& report);
+  /// Publishes every monitor's confirmed status (0 OK, 1 WARNING, 2 CRITICAL,
+  /// 3 UNKNOWN) and node up/down from ping; removes series of gone monitors.
+  void PublishStates(const std::vector<MonitorState>& states);
+  /// Updates only the given monitors' series (after one check); cheap.
+  void UpdateStates(const std::vector<MonitorState>& states);
+  void EventsQueued(std::size_t queued, std::uint64_t dropped);
+  void ConfigReloaded(bool ok);
+
+ private:
+  prometheus::Family<prometheus::Gauge>& MeasurementFamily(const std::string& name);
+  void SetState(const MonitorState& state);  // mutex_ held
+
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::shared_ptr<prometheus::Registry> health_;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+
+  prometheus::Family<prometheus::Counter>& checks_;
+  prometheus::Family<prometheus::Counter>& skipped_;
+  prometheus::Family<prometheus::Histogram>& durations_;
+  prometheus::Family<prometheus::Gauge>& lag_;
+  prometheus::Family<prometheus::Gauge>& status_;
+  prometheus::Family<prometheus::Gauge>& node_up_;
+  prometheus::Family<prometheus::Gauge>& queue_;
+  prometheus::Family<prometheus::Counter>& reloads_;
+  prometheus::Family<prometheus::Gauge>& reload_ok_;
+
+  std::mutex mutex_;
+  std::map<std::string, prometheus::Family<prometheus::Gauge>*> measurement_families_;
+  /// Series published by the last check of (node, kind), to drop stale ones.
+  std::map<std::pair<std::string, std::string>,
+           std::vector<std::pair<prometheus::Family<prometheus::Gauge>*, prometheus::Gauge*>>>
+      published_;
+  std::map<std::pair<std::string, std::string>, prometheus::Gauge*> status_series_;
+  std::map<std::string, prometheus::Gauge*> node_up_series_;
+  prometheus::Counter* dropped_counter_ = nullptr;
+  std::uint64_t dropped_seen_ = 0;
+};
+
+}  // namespace mimamori::collector
