@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/statvfs.h>
+#include <sys/sysinfo.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -165,6 +166,17 @@ std::vector<std::string> LinuxHostData::CpuModels() {
 MemInfo LinuxHostData::Memory() { return procfs::ParseMemInfo(ReadText("proc/meminfo")); }
 
 LoadAverage LinuxHostData::Load() {
+  if (live_) {
+    // sysinfo() gives the kernel's fixed-point loads (1/65536 resolution),
+    // the precision snmpd reports; /proc/loadavg is rounded to 2 decimals.
+    struct sysinfo info {};
+    if (::sysinfo(&info) == 0) {
+      constexpr double kScale = 65536.0;
+      return {static_cast<double>(info.loads[0]) / kScale,
+              static_cast<double>(info.loads[1]) / kScale,
+              static_cast<double>(info.loads[2]) / kScale};
+    }
+  }
   return procfs::ParseLoadAvg(ReadText("proc/loadavg")).value_or(LoadAverage{});
 }
 

@@ -1,21 +1,35 @@
 #include "agent/mib/registry.h"
 
+#include "agent/mib/cpu_history.h"
+#include "agent/mib/host_resources.h"
 #include "agent/mib/if_mib.h"
 #include "agent/mib/snmpv2_mib.h"
 #include "agent/mib/tcp_mib.h"
 #include "agent/mib/ucd_diskio.h"
+#include "agent/mib/ucd_snmp.h"
 #include "agent/mib/udp_mib.h"
 
 namespace mimamori::agent {
 
 std::vector<std::unique_ptr<MibProvider>> MakeProviders(const ProviderContext& context) {
+  // One CPU history feeds hrProcessorLoad and the ssCpu* percentages, so both
+  // describe the same minute.
+  auto cpu = std::make_shared<CpuHistory>(context);
   std::vector<std::unique_ptr<MibProvider>> providers;
   providers.push_back(MakeSnmpV2MibProvider(context));
   providers.push_back(MakeMimamoriMibProvider(context));
+  providers.push_back(MakeHrSystemProvider(context));
+  providers.push_back(MakeHrStorageProvider(context));
+  providers.push_back(MakeHrDeviceProvider(context, cpu));
+  providers.push_back(MakeHrSWRunProvider(context));
+  providers.push_back(MakeUcdMemoryProvider(context));
+  providers.push_back(MakeUcdDiskProvider(context));
+  providers.push_back(MakeUcdLoadProvider(context));
+  providers.push_back(MakeUcdSystemStatsProvider(context, cpu));
+  providers.push_back(MakeDiskIoProvider(context));
   providers.push_back(MakeIfMibProvider(context));
   providers.push_back(MakeTcpMibProvider(context));
   providers.push_back(MakeUdpMibProvider(context));
-  providers.push_back(MakeDiskIoProvider(context));
   return providers;
 }
 
