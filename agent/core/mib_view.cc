@@ -33,9 +33,10 @@ MibView::MibView(std::vector<std::unique_ptr<MibProvider>> providers,
 const MibView::Snapshot& MibView::Fresh(std::size_t provider) {
   Snapshot& snapshot = snapshots_[provider];
   const auto now = clock_();
-  if (snapshot.valid && !providers_[provider]->Volatile() &&
-      now - snapshot.taken < cache_lifetime_) {
-    return snapshot;
+  if (snapshot.valid) {
+    const bool fresh = providers_[provider]->Volatile() ? snapshot.request == request_
+                                                        : now - snapshot.taken < cache_lifetime_;
+    if (fresh) return snapshot;
   }
   MibWriter writer;
   // Reuse the old vectors' capacity: tables rarely change size much.
@@ -65,6 +66,7 @@ const MibView::Snapshot& MibView::Fresh(std::size_t provider) {
   snapshot.entries.swap(entries);
   snapshot.objects.swap(objects);
   snapshot.taken = now;
+  snapshot.request = request_;
   snapshot.valid = true;
   return snapshot;
 }

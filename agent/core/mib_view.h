@@ -30,6 +30,11 @@ class MibView {
   /// The first instance strictly after `oid`, or nullopt at the end of the MIB.
   std::optional<proto::VarBind> GetNext(const proto::Oid& oid);
 
+  /// Marks the start of a new request: volatile providers are collected at
+  /// most once per request (all varbinds of one request see one reading),
+  /// and not once per varbind.
+  void BeginRequest() { ++request_; }
+
   /// Forwards to every provider's Sample().
   void Sample();
 
@@ -43,6 +48,7 @@ class MibView {
     std::vector<proto::VarBind> entries;  // sorted by oid
     std::vector<proto::Oid> objects;      // sorted
     std::chrono::steady_clock::time_point taken{};
+    std::uint64_t request = 0;  // BeginRequest() count when taken
     bool valid = false;
   };
   struct Route {
@@ -57,6 +63,7 @@ class MibView {
   std::vector<Route> routes_;  // sorted by root
   std::chrono::milliseconds cache_lifetime_;
   Clock clock_;
+  std::uint64_t request_ = 0;
 };
 
 }  // namespace mimamori::agent

@@ -68,6 +68,7 @@ DropReason RequestHandler::Handle(std::span<const std::uint8_t> packet,
     return DropReason::kBadCommunity;
   }
 
+  view_.BeginRequest();
   Message response;
   response.version = request.version;
   response.community = std::move(request.community);

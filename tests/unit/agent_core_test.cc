@@ -118,6 +118,30 @@ TEST(MibView, SnapshotIsCachedForItsLifetime) {
   EXPECT_EQ(a->collections, 2);
 }
 
+TEST(MibView, VolatileProvidersAreCollectedOncePerRequest) {
+  class Counter : public TableProvider {
+   public:
+    using TableProvider::TableProvider;
+    bool Volatile() const override { return true; }
+  };
+  std::vector<std::unique_ptr<MibProvider>> providers;
+  auto owned = std::make_unique<Counter>(
+      "uptime", std::vector<Oid>{{1, 3, 6, 1, 2, 1, 1}},
+      std::vector<VarBind>{{{1, 3, 6, 1, 2, 1, 1, 3, 0}, Value::TimeTicks(1)}});
+  Counter* counter = owned.get();
+  providers.push_back(std::move(owned));
+  FakeClock clock;
+  MibView view(std::move(providers), std::chrono::seconds(5), clock.AsFunction());
+  view.BeginRequest();
+  view.Get({1, 3, 6, 1, 2, 1, 1, 3, 0});
+  view.Get({1, 3, 6, 1, 2, 1, 1, 3, 0});
+  view.GetNext({1, 3, 6, 1, 2, 1, 1});
+  EXPECT_EQ(counter->collections, 1);
+  view.BeginRequest();
+  view.Get({1, 3, 6, 1, 2, 1, 1, 3, 0});
+  EXPECT_EQ(counter->collections, 2);
+}
+
 TEST(MibView, OverlappingRootsAreRejected) {
   std::vector<std::unique_ptr<MibProvider>> providers;
   providers.push_back(

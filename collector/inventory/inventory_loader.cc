@@ -1,0 +1,1169 @@
+#include "collector/inventory/inventory_loader.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <system_error>
+#include <tuple>
+#include <utility>
+
+namespace mimamori::collector {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+// Longer than any sensible interval or timeout; also keeps the arithmetic far
+// from overflow.
+constexpr milliseconds kLongestDuration = std::chrono::hours(24);
+constexpr long long kNoMaximum = std::numeric_limits<int>::max();
+
+// A value in the document: the YAML node, where it is, and its name in
+// messages.
+struct Field {
+  YAML::Node node;
+  YAML::Mark mark;
+  std::string path;
+};
+
+// Keys that would blur the path or the "FIELD: MESSAGE" split (mount
+// points such as /var or C:) are quoted: disk["/var"].
+std::string Child(const std::string& path, std::string_view key) {
+  if (key.empty() || key.find_first_of(" .[]\"':/\\") != std::string_view::npos) {
+    return path + "[\"" + std::string(key) + "\"]";
+  }
+  return path.empty() ? std::string(key) : path + "." + std::string(key);
+}
+
+std::string Item(const std::string& path, std::size_t index) {
+  return path + "[" + std::to_string(index) + "]";
+}
+
+// The "got ..." half of "expected X, got Y".
+std::string Describe(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map:
+      return "a mapping";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Scalar:
+      return "'" + node.Scalar() + "'";
+    default:
+      return "nothing";
+  }
+}
+
+std::string FormatNumber(double value) {
+  std::ostringstream out;
+  out << value;
+  return out.str();
+}
+
+std::string FormatDuration(milliseconds duration) {
+  const long long ms = duration.count();
+  if (ms != 0 && ms % 3'600'000 == 0) return std::to_string(ms / 3'600'000) + "h";
+  if (ms != 0 && ms % 60'000 == 0) return std::to_string(ms / 60'000) + "m";
+  if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+  return std::to_string(ms) + "ms";
+}
+
+std::string JoinNames(std::vector<std::string_view> names) {
+  std::sort(names.begin(), names.end());
+  std::string out;
+  for (std::string_view name : names) {
+    if (!out.empty()) out += ", ";
+    out += name;
+  }
+  return out;
+}
+
+// A finite decimal number; from_chars alone would also take "inf" and "nan".
+std::optional<double> ParseNumber(std::string_view text) {
+  double value = 0;
+  const char* end = text.data() + text.size();
+  auto [stop, ec] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ec != std::errc() || stop != end || !std::isfinite(value)) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+// "300s", "5m", "500ms", "1h", "1.5s" or bare seconds, in milliseconds.
+std::optional<double> ParseDurationMs(std::string_view text) {
+  static constexpr std::pair<std::string_view, double> kUnits[] = {
+      {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}};
+  double factor = 1000;
+  for (const auto& [suffix, unit_ms] : kUnits) {
+    if (text.ends_with(suffix)) {
+      text.remove_suffix(suffix.size());
+      factor = unit_ms;
+      break;
+    }
+  }
+  // Digits with an optional fraction: no sign, exponent or spaces.
+  if (text.empty() || text.front() == '.' || text.back() == '.' ||
+      text.find_first_not_of("0123456789.") != std::string_view::npos) {
+    return std::nullopt;
+  }
+  std::optional<double> value = ParseNumber(text);
+  if (!value) return std::nullopt;
+  return *value * factor;
+}
+
+// "HH:MM" as minutes after midnight; 24:00 is allowed as an end of day.
+std::optional<int> ParseClock(std::string_view text) {
+  const std::size_t colon = text.find(':');
+  if (colon == std::string_view::npos || colon == 0 || colon > 2 || text.size() != colon + 3 ||
+      text.find_first_not_of("0123456789:") != std::string_view::npos) {
+    return std::nullopt;
+  }
+  int hour = 0, minute = 0;
+  auto [h_end, h_ec] = std::from_chars(text.data(), text.data() + colon, hour);
+  auto [m_end, m_ec] = std::from_chars(text.data() + colon + 1, text.data() + text.size(), minute);
+  if (h_ec != std::errc() || h_end != text.data() + colon || m_ec != std::errc() ||
+      m_end != text.data() + text.size() || minute > 59 || hour > 24 ||
+      (hour == 24 && minute != 0)) {
+    return std::nullopt;
+  }
+  return hour * 60 + minute;
+}
+
+bool IsDate(std::string_view text) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
+  int year = 0;
+  unsigned month = 0, day = 0;
+  auto number = [&](std::size_t at, std::size_t length, auto& out) {
+    auto [end, ec] = std::from_chars(text.data() + at, text.data() + at + length, out);
+    return ec == std::errc() && end == text.data() + at + length;
+  };
+  if (!number(0, 4, year) || !number(5, 2, month) || !number(8, 2, day)) return false;
+  return std::chrono::year_month_day(std::chrono::year(year), std::chrono::month(month),
+                                     std::chrono::day(day))
+      .ok();
+}
+
+// A numeric IPv4/IPv6 address or a DNS name. A name made only of digits and
+// dots is a mistyped IPv4 address (10.0.0.256), not a name.
+bool IsAddressOrName(const std::string& text) {
+  in_addr v4{};
+  in6_addr v6{};
+  if (inet_pton(AF_INET, text.c_str(), &v4) == 1 || inet_pton(AF_INET6, text.c_str(), &v6) == 1) {
+    return true;
+  }
+  std::string_view rest = text;
+  if (rest.ends_with('.')) rest.remove_suffix(1);  // a fully qualified name
+  if (rest.empty() || rest.size() > 253) return false;
+  bool only_digits = true;
+  while (true) {
+    const std::size_t dot = rest.find('.');
+    const std::string_view label = rest.substr(0, dot);
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') {
+      return false;
+    }
+    for (char c : label) {
+      const bool digit = c >= '0' && c <= '9';
+      const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+      if (!digit && !letter && c != '-') return false;
+      if (!digit) only_digits = false;
+    }
+    if (dot == std::string_view::npos) break;
+    rest.remove_prefix(dot + 1);
+  }
+  return !only_digits;
+}
+
+// Per file system threshold keys: a Unix mount point or a Windows drive.
+bool IsMountPoint(std::string_view key) {
+  if (key.starts_with('/')) return true;
+  const bool drive = key.size() >= 2 &&
+                     ((key[0] >= 'A' && key[0] <= 'Z') || (key[0] >= 'a' && key[0] <= 'z')) &&
+                     key[1] == ':';
+  return drive && (key.size() == 2 || (key.size() == 3 && key[2] == '\\'));
+}
+
+// Holds the errors of one parse and reads single values, reporting each
+// problem at the value's position.
+class Decoder {
+ public:
+  Decoder(const std::string& source, std::string_view text, std::vector<ConfigError>& errors)
+      : source_(source), errors_(errors) {
+    std::size_t start = 0;
+    while (start <= text.size()) {
+      std::size_t end = text.find('\n', start);
+      if (end == std::string_view::npos) end = text.size();
+      lines_.push_back(text.substr(start, end - start));
+      start = end + 1;
+    }
+  }
+
+  void Report(const YAML::Mark& mark, std::string field, std::string message) {
+    ConfigError error;
+    error.file = source_;
+    error.field = std::move(field);
+    error.message = std::move(message);
+    if (mark.line >= 0 && mark.column >= 0) {
+      error.line = mark.line + 1;
+      // yaml-cpp counts bytes; editors count characters (the inventory is
+      // full of Japanese names), so count UTF-8 lead bytes.
+      std::string_view line =
+          static_cast<std::size_t>(mark.line) < lines_.size() ? lines_[mark.line] : "";
+      line = line.substr(0, std::min<std::size_t>(mark.column, line.size()));
+      error.column = 1 + static_cast<int>(std::count_if(line.begin(), line.end(), [](char c) {
+                       return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+                     }));
+    }
+    errors_.push_back(std::move(error));
+  }
+  void Report(const Field& field, std::string message) {
+    Report(field.mark, field.path, std::move(message));
+  }
+
+  /// A syntax error from yaml-cpp. Its message for a tab in the indentation
+  /// ("illegal map value") does not say "tab", so look for one first.
+  void ReportSyntax(const YAML::Mark& mark, const std::string& message) {
+    for (int i = 0; i < static_cast<int>(lines_.size()) && i <= mark.line; ++i) {
+      const std::string_view line = lines_[i];
+      const std::size_t indent = line.find_first_not_of(" \t");
+      const std::size_t tab = line.substr(0, indent).find('\t');
+      if (tab != std::string_view::npos) {
+        YAML::Mark at;
+        at.line = i;
+        at.column = static_cast<int>(tab);
+        Report(at, "", "tab in the indentation (YAML allows only spaces)");
+        return;
+      }
+    }
+    std::string text = "invalid YAML: " + message;
+    if (message == "end of map not found" || message == "end of sequence not found") {
+      text += " (is this line indented correctly?)";
+    }
+    Report(mark, "", text);
+  }
+
+  int LineOf(const YAML::Mark& mark) const { return mark.line + 1; }
+
+  bool Scalar(const Field& field, std::string_view expected, std::string& text) {
+    if (!field.node.IsScalar()) {
+      Report(field, "expected " + std::string(expected) + ", got " + Describe(field.node));
+      return false;
+    }
+    text = field.node.Scalar();
+    return true;
+  }
+
+  /// Any scalar; nothing is the empty string.
+  bool String(const Field& field, std::string& out) {
+    if (field.node.IsNull()) {
+      out.clear();
+      return true;
+    }
+    return Scalar(field, "a string", out);
+  }
+
+  /// A string that must not be empty.
+  bool Text(const Field& field, std::string& out) {
+    std::string text;
+    if (!String(field, text)) return false;
+    if (text.empty()) {
+      Report(field, "must not be empty");
+      return false;
+    }
+    out = std::move(text);
+    return true;
+  }
+
+  bool Integer(const Field& field, long long min, long long max, int& out) {
+    std::string text;
+    if (!Scalar(field, "an integer", text)) return false;
+    long long value = 0;
+    const char* end = text.data() + text.size();
+    auto [stop, ec] = std::from_chars(text.data(), end, value);
+    if (text.empty() || stop != end ||
+        (ec != std::errc() && ec != std::errc::result_out_of_range)) {
+      Report(field, "expected an integer, got '" + text + "'");
+      return false;
+    }
+    if (ec == std::errc::result_out_of_range || value < min || value > max) {
+      Report(field, (max == kNoMaximum
+                         ? "must be at least " + std::to_string(min)
+                         : "must be from " + std::to_string(min) + " to " + std::to_string(max)) +
+                        ", got " + text);
+      return false;
+    }
+    out = static_cast<int>(value);
+    return true;
+  }
+
+  bool Port(const Field& field, std::uint16_t& out) {
+    int value = 0;
+    if (!Integer(field, 1, 65535, value)) return false;
+    out = static_cast<std::uint16_t>(value);
+    return true;
+  }
+
+  /// 0 to 100, "75" or "75%".
+  bool Percent(const Field& field, double& out) {
+    std::string text;
+    if (!Scalar(field, "a percentage", text)) return false;
+    std::string_view number = text;
+    if (number.ends_with('%')) number.remove_suffix(1);
+    std::optional<double> value = ParseNumber(number);
+    if (!value) {
+      Report(field, "expected a percentage such as 75, got '" + text + "'");
+      return false;
+    }
+    if (*value < 0 || *value > 100) {
+      Report(field, "must be from 0 to 100, got " + text);
+      return false;
+    }
+    out = *value;
+    return true;
+  }
+
+  bool Duration(const Field& field, milliseconds min, milliseconds& out) {
+    static constexpr std::string_view kExpected = "a duration such as 300s, 5m, 500ms or 1h";
+    std::string text;
+    if (!Scalar(field, kExpected, text)) return false;
+    std::optional<double> ms = ParseDurationMs(text);
+    if (!ms) {
+      Report(field, "expected " + std::string(kExpected) + ", got '" + text + "'");
+      return false;
+    }
+    if (*ms < static_cast<double>(min.count())) {
+      Report(field, "must be at least " + FormatDuration(min) + ", got " + text);
+      return false;
+    }
+    if (*ms > static_cast<double>(kLongestDuration.count())) {
+      Report(field, "must be at most " + FormatDuration(kLongestDuration) + ", got " + text);
+      return false;
+    }
+    out = milliseconds(static_cast<milliseconds::rep>(std::llround(*ms)));
+    return true;
+  }
+
+  /// How often a monitor runs: whole seconds, at least 1 s.
+  bool Interval(const Field& field, seconds& out) {
+    milliseconds ms{};
+    if (!Duration(field, seconds(1), ms)) return false;
+    if (ms.count() % 1000 != 0) {
+      Report(field, "must be a whole number of seconds, got " + field.node.Scalar());
+      return false;
+    }
+    out = std::chrono::duration_cast<seconds>(ms);
+    return true;
+  }
+
+  bool Bool(const Field& field, bool& out) {
+    std::string text;
+    if (!Scalar(field, "true or false", text)) return false;
+    if (text != "true" && text != "false") {
+      Report(field, "expected true or false, got '" + text + "'");
+      return false;
+    }
+    out = text == "true";
+    return true;
+  }
+
+  /// One of the names in `choices`, a table of (name, value) pairs.
+  template <typename Choices, typename E>
+  bool Choice(const Field& field, const Choices& choices, E& out) {
+    std::string names_text;
+    for (const auto& choice : choices) {
+      names_text += (names_text.empty() ? "" : ", ") + std::string(choice.first);
+    }
+    std::string text;
+    if (!Scalar(field, "one of " + names_text, text)) return false;
+    for (const auto& [name, value] : choices) {
+      if (text == name) {
+        out = value;
+        return true;
+      }
+    }
+    Report(field, "expected one of " + names_text + ", got '" + text + "'");
+    return false;
+  }
+
+  /// An ECMAScript regular expression; compiled here so that a typo stops
+  /// the load instead of silently never matching.
+  bool Regex(const Field& field, bool case_insensitive, bool allow_empty, std::string& out) {
+    std::string text;
+    if (!(allow_empty ? String(field, text) : Text(field, text))) return false;
+    // The usual slip is a shell wildcard ("*httpd*"); libstdc++ reports it
+    // as a mismatched parenthesis, which sends the reader the wrong way.
+    if (!text.empty() && (text[0] == '*' || text[0] == '+' || text[0] == '?')) {
+      Report(field, "'" + text + "' is not a valid regular expression: '" + text.substr(0, 1) +
+                        "' at the start has nothing to repeat (for \"anything\" write .*)");
+      return false;
+    }
+    try {
+      std::regex(text, case_insensitive ? std::regex::ECMAScript | std::regex::icase
+                                        : std::regex::ECMAScript);
+    } catch (const std::regex_error& e) {
+      std::string_view why = e.what();
+      if (why.ends_with(" in regular expression")) {
+        why.remove_suffix(std::string_view(" in regular expression").size());
+      }
+      if (why.ends_with('.')) why.remove_suffix(1);
+      Report(field, "'" + text + "' is not a valid regular expression: " + std::string(why));
+      return false;
+    }
+    out = std::move(text);
+    return true;
+  }
+
+  /// The items of a list; nothing is an empty list.
+  std::vector<Field> Items(const Field& list) {
+    std::vector<Field> items;
+    if (list.node.IsNull()) return items;
+    if (!list.node.IsSequence()) {
+      Report(list, "expected a list, got " + Describe(list.node));
+      return items;
+    }
+    std::size_t index = 0;
+    for (const YAML::Node& node : list.node) {
+      Field item{node, node.Mark(), Item(list.path, index++)};
+      if (node.IsNull()) {
+        Report(list.mark, item.path, "empty list item");
+        continue;
+      }
+      items.push_back(std::move(item));
+    }
+    return items;
+  }
+
+ private:
+  std::string source_;
+  std::vector<std::string_view> lines_;
+  std::vector<ConfigError>& errors_;
+};
+
+// The keys of one mapping, checked against those its section allows:
+// unknown and repeated keys are reported when it is built.
+class Section {
+ public:
+  /// `is_extra` accepts keys the operator chooses (mount points); `extra_hint`
+  /// describes them after the list of known keys.
+  Section(Decoder& decoder, const Field& field, std::vector<std::string_view> known,
+          std::function<bool(std::string_view)> is_extra = {}, std::string_view extra_hint = {})
+      : decoder_(decoder), field_(field) {
+    if (field.node.IsNull()) return;  // "key:" and nothing: an empty section
+    if (!field.node.IsMap()) {
+      decoder.Report(field, "expected a mapping, got " + Describe(field.node));
+      broken_ = true;
+      return;
+    }
+    std::map<std::string, int> first_line;
+    for (auto it = field.node.begin(); it != field.node.end(); ++it) {
+      // Copies: yaml-cpp's iterator hands out a temporary pair.
+      const YAML::Node key = it->first;
+      const YAML::Node node = it->second;
+      if (!key.IsScalar()) {
+        decoder.Report(key.Mark(), field.path, "expected a key name, got " + Describe(key));
+        continue;
+      }
+      const std::string name = key.Scalar();
+      const bool is_known = std::find(known.begin(), known.end(), name) != known.end();
+      const bool extra = !is_known && is_extra && is_extra(name);
+      // A key with nothing after it has no position of its own worth showing.
+      Field value{node, node.IsNull() ? key.Mark() : node.Mark(), Child(field.path, name)};
+      if (!is_known && !extra) {
+        std::string hint = JoinNames(known);
+        if (!extra_hint.empty()) hint += ", " + std::string(extra_hint);
+        decoder.Report(key.Mark(), value.path, "unknown key (known keys: " + hint + ")");
+        continue;
+      }
+      if (auto first = first_line.find(name); first != first_line.end()) {
+        decoder.Report(key.Mark(), value.path,
+                       "given twice (first at line " + std::to_string(first->second) + ")");
+        continue;
+      }
+      first_line[name] = decoder.LineOf(key.Mark());
+      if (extra) {
+        extras_.emplace_back(name, std::move(value));
+      } else {
+        values_.emplace(name, std::move(value));
+      }
+    }
+  }
+
+  std::optional<Field> Get(std::string_view key) const {
+    auto it = values_.find(key);
+    if (it == values_.end()) return std::nullopt;
+    return it->second;
+  }
+
+  /// As Get, and reports the key missing (unless the section itself was not
+  /// a mapping: that was reported already).
+  std::optional<Field> Required(std::string_view key) const {
+    std::optional<Field> value = Get(key);
+    if (!value && !broken_) {
+      decoder_.Report(field_.mark, Child(field_.path, key), "required key is missing");
+    }
+    return value;
+  }
+
+  const std::vector<std::pair<std::string, Field>>& extras() const { return extras_; }
+
+ private:
+  Decoder& decoder_;
+  Field field_;
+  bool broken_ = false;
+  std::map<std::string, Field, std::less<>> values_;
+  std::vector<std::pair<std::string, Field>> extras_;
+};
+
+constexpr std::pair<std::string_view, ServiceLevel> kLevels[] = {{"A", ServiceLevel::kA},
+                                                                 {"B", ServiceLevel::kB},
+                                                                 {"C", ServiceLevel::kC},
+                                                                 {"C-dev", ServiceLevel::kCDev}};
+
+constexpr std::pair<std::string_view, NodeKind> kKinds[] = {
+    {"vm", NodeKind::kVm},           {"esxi-host", NodeKind::kEsxiHost},
+    {"storage", NodeKind::kStorage}, {"network", NodeKind::kNetwork},
+    {"vcenter", NodeKind::kVcenter}, {"monitoring-server", NodeKind::kMonitoringServer}};
+
+constexpr std::pair<std::string_view, MonitoringHours> kHours[] = {
+    {"always", {false, true}},
+    {"always-no-ping", {false, false}},
+    {"business", {true, true}},
+    {"business-no-ping", {true, false}}};
+
+constexpr std::pair<std::string_view, seconds Intervals::*> kIntervalKeys[] = {
+    {"ping", &Intervals::ping}, {"process", &Intervals::process},
+    {"port", &Intervals::port}, {"service", &Intervals::service},
+    {"web", &Intervals::web},   {"resource", &Intervals::resource}};
+
+constexpr std::pair<std::string_view, int FailureCounts::*> kFailureKeys[] = {
+    {"ping", &FailureCounts::ping},       {"port", &FailureCounts::port},
+    {"process", &FailureCounts::process}, {"service", &FailureCounts::service},
+    {"web", &FailureCounts::web},         {"resource", &FailureCounts::resource}};
+
+template <typename Table>
+std::vector<std::string_view> KeysOf(const Table& table) {
+  std::vector<std::string_view> keys;
+  for (const auto& entry : table) keys.push_back(entry.first);
+  return keys;
+}
+
+// Remembers the first line of each name in one list, to report repeats.
+class Repeats {
+ public:
+  explicit Repeats(Decoder& decoder) : decoder_(decoder) {}
+  /// False (and reported) when `name` was seen before.
+  bool Add(const std::string& name, const Field& at, std::string_view what) {
+    auto [it, added] = first_line_.emplace(name, decoder_.LineOf(at.mark));
+    if (!added) {
+      decoder_.Report(at, "duplicate " + std::string(what) + " (first at line " +
+                              std::to_string(it->second) + ")");
+    }
+    return added;
+  }
+
+ private:
+  Decoder& decoder_;
+  std::map<std::string, int> first_line_;
+};
+
+// Where a node's cross references are, for the checks after all nodes are read.
+struct NodeFields {
+  std::optional<Field> name, host, system;
+};
+
+class InventoryDecoder {
+ public:
+  InventoryDecoder(Decoder& decoder, Inventory& inventory) : d_(decoder), inventory_(inventory) {}
+
+  void Decode(const YAML::Node& root) {
+    Section top(d_, Field{root, root.Mark(), ""},
+                {"platform_name", "defaults", "calendar", "metrics", "systems", "nodes"});
+    // Defaults first, wherever they are in the file: nodes start from them.
+    if (auto field = top.Get("defaults")) ReadDefaults(*field, inventory_.defaults);
+    if (auto field = top.Get("platform_name")) d_.Text(*field, inventory_.platform_name);
+    if (auto field = top.Get("calendar")) ReadCalendar(*field, inventory_.calendar);
+    if (auto field = top.Get("metrics")) ReadMetrics(*field, inventory_.metrics);
+    if (auto field = top.Get("systems")) ReadSystems(*field);
+    if (auto field = top.Get("nodes")) ReadNodes(*field);
+    CheckReferences();
+  }
+
+ private:
+  void ReadDefaults(const Field& field, Defaults& defaults) {
+    Section section(d_, field,
+                    {"intervals", "failures", "thresholds", "snmp", "ping", "monitoring_hours"});
+    if (auto intervals = section.Get("intervals")) {
+      Section keys(d_, *intervals, KeysOf(kIntervalKeys));
+      for (const auto& [key, member] : kIntervalKeys) {
+        if (auto value = keys.Get(key)) d_.Interval(*value, defaults.intervals.*member);
+      }
+    }
+    if (auto failures = section.Get("failures")) {
+      Section keys(d_, *failures, KeysOf(kFailureKeys));
+      for (const auto& [key, member] : kFailureKeys) {
+        if (auto value = keys.Get(key)) d_.Integer(*value, 1, 100, defaults.failures.*member);
+      }
+    }
+    if (auto thresholds = section.Get("thresholds")) {
+      ReadThresholds(*thresholds, defaults.thresholds);
+    }
+    if (auto snmp = section.Get("snmp")) ReadSnmp(*snmp, defaults.snmp);
+    if (auto ping = section.Get("ping")) ReadPing(*ping, defaults.ping);
+    if (auto hours = section.Get("monitoring_hours")) {
+      Section levels(d_, *hours, KeysOf(kLevels));
+      for (const auto& [name, level] : kLevels) {
+        if (auto value = levels.Get(name)) d_.Choice(*value, kHours, defaults.hours[level]);
+      }
+    }
+  }
+
+  // Reads warning and critical of one section into `threshold`; partial
+  // overrides keep the other level.
+  void ReadLevels(const Section& section, Threshold& threshold) {
+    std::optional<Field> warning = section.Get("warning");
+    std::optional<Field> critical = section.Get("critical");
+    Threshold read = threshold;
+    bool ok = true;
+    if (warning) ok = d_.Percent(*warning, read.warning) && ok;
+    if (critical) ok = d_.Percent(*critical, read.critical) && ok;
+    if (!ok) return;
+    if (read.warning > read.critical) {
+      d_.Report(warning ? *warning : *critical, "warning " + FormatNumber(read.warning) +
+                                                    " is above critical " +
+                                                    FormatNumber(read.critical));
+      return;
+    }
+    threshold = read;
+  }
+
+  void ReadThreshold(const Field& field, Threshold& threshold) {
+    ReadLevels(Section(d_, field, {"warning", "critical"}), threshold);
+  }
+
+  void ReadThresholds(const Field& field, Thresholds& thresholds) {
+    Section section(d_, field, {"cpu", "memory", "disk"});
+    if (auto cpu = section.Get("cpu")) ReadThreshold(*cpu, thresholds.cpu);
+    if (auto memory = section.Get("memory")) ReadThreshold(*memory, thresholds.memory);
+    if (auto disk = section.Get("disk")) {
+      Section levels(d_, *disk, {"warning", "critical"}, IsMountPoint,
+                     "or a mount point such as /var or C:");
+      ReadLevels(levels, thresholds.disk);
+      for (const auto& [mount, value] : levels.extras()) {
+        // A file system not overridden before starts from this disk level.
+        auto it = thresholds.disk_by_mount.find(mount);
+        Threshold threshold = it == thresholds.disk_by_mount.end() ? thresholds.disk : it->second;
+        ReadThreshold(value, threshold);
+        thresholds.disk_by_mount[mount] = threshold;
+      }
+    }
+  }
+
+  void ReadSnmp(const Field& field, SnmpSettings& snmp) {
+    Section section(d_, field, {"version", "community", "port", "timeout", "retries"});
+    if (auto version = section.Get("version")) {
+      std::string text;
+      if (d_.String(*version, text)) {
+        if (text == "2c") {
+          snmp.version = text;
+        } else {
+          d_.Report(*version, "only version 2c is supported, got '" + text + "'");
+        }
+      }
+    }
+    if (auto community = section.Get("community")) d_.Text(*community, snmp.community);
+    if (auto port = section.Get("port")) d_.Port(*port, snmp.port);
+    if (auto timeout = section.Get("timeout")) d_.Duration(*timeout, milliseconds(1), snmp.timeout);
+    if (auto retries = section.Get("retries")) d_.Integer(*retries, 0, 10, snmp.retries);
+  }
+
+  void ReadPing(const Field& field, PingSettings& ping) {
+    Section section(d_, field,
+                    {"packets", "timeout", "packet_interval", "rtt_warning", "rtt_critical",
+                     "loss_warning", "loss_critical"});
+    if (auto packets = section.Get("packets")) d_.Integer(*packets, 1, 100, ping.packets);
+    if (auto timeout = section.Get("timeout")) d_.Duration(*timeout, milliseconds(1), ping.timeout);
+    if (auto interval = section.Get("packet_interval")) {
+      d_.Duration(*interval, milliseconds(1), ping.interval);
+    }
+    // "off" clears a level set in the defaults.
+    auto is_off = [](const std::optional<Field>& f) {
+      return f && f->node.IsScalar() && f->node.Scalar() == "off";
+    };
+    bool ok = true;
+    auto read_rtt = [&](std::string_view key, std::optional<milliseconds>& out) {
+      std::optional<Field> value = section.Get(key);
+      if (!value) return value;
+      if (is_off(value)) {
+        out.reset();
+      } else if (milliseconds rtt{}; d_.Duration(*value, milliseconds(1), rtt)) {
+        out = rtt;
+      } else {
+        ok = false;
+      }
+      return value;
+    };
+    auto read_loss = [&](std::string_view key, std::optional<double>& out) {
+      std::optional<Field> value = section.Get(key);
+      if (!value) return value;
+      if (is_off(value)) {
+        out.reset();
+      } else if (double loss = 0; d_.Percent(*value, loss)) {
+        out = loss;
+      } else {
+        ok = false;
+      }
+      return value;
+    };
+    std::optional<Field> rtt_warning = read_rtt("rtt_warning", ping.rtt_warning);
+    std::optional<Field> rtt_critical = read_rtt("rtt_critical", ping.rtt_critical);
+    std::optional<Field> loss_warning = read_loss("loss_warning", ping.loss_warning_percent);
+    std::optional<Field> loss_critical = read_loss("loss_critical", ping.loss_critical_percent);
+    if (!ok) return;
+    if (ping.rtt_warning && ping.rtt_critical && *ping.rtt_warning > *ping.rtt_critical &&
+        (rtt_warning || rtt_critical)) {
+      d_.Report(rtt_warning ? *rtt_warning : *rtt_critical,
+                "rtt_warning " + FormatDuration(*ping.rtt_warning) + " is above rtt_critical " +
+                    FormatDuration(*ping.rtt_critical));
+    }
+    if (ping.loss_warning_percent && ping.loss_critical_percent &&
+        *ping.loss_warning_percent > *ping.loss_critical_percent &&
+        (loss_warning || loss_critical)) {
+      d_.Report(loss_warning ? *loss_warning : *loss_critical,
+                "loss_warning " + FormatNumber(*ping.loss_warning_percent) +
+                    " is above loss_critical " + FormatNumber(*ping.loss_critical_percent));
+    }
+  }
+
+  void ReadCalendar(const Field& field, CalendarSettings& calendar) {
+    Section section(d_, field, {"business_hours", "extra_closed_days", "extra_open_days"});
+    if (auto hours = section.Get("business_hours")) {
+      std::string text;
+      if (d_.Scalar(*hours, "business hours such as 09:00-17:45", text)) {
+        const std::size_t dash = text.find('-');
+        std::optional<int> open, close;
+        if (dash != std::string::npos) {
+          open = ParseClock(std::string_view(text).substr(0, dash));
+          close = ParseClock(std::string_view(text).substr(dash + 1));
+        }
+        if (!open || !close) {
+          d_.Report(*hours, "expected business hours such as 09:00-17:45, got '" + text + "'");
+        } else if (*open >= *close) {
+          d_.Report(*hours, "opening time " + text.substr(0, dash) +
+                                " is not before closing time " + text.substr(dash + 1));
+        } else {
+          calendar.open_minute = *open;
+          calendar.close_minute = *close;
+        }
+      }
+    }
+    auto read_days = [&](std::string_view key, std::vector<std::string>& days,
+                         std::vector<Field>& fields) {
+      std::optional<Field> list = section.Get(key);
+      if (!list) return;
+      days.clear();
+      for (const Field& item : d_.Items(*list)) {
+        std::string text;
+        if (!d_.Scalar(item, "a date YYYY-MM-DD", text)) continue;
+        if (!IsDate(text)) {
+          d_.Report(item, "expected a date YYYY-MM-DD, got '" + text + "'");
+          continue;
+        }
+        days.push_back(text);
+        fields.push_back(item);
+      }
+    };
+    std::vector<Field> closed_fields, open_fields;
+    read_days("extra_closed_days", calendar.extra_closed_days, closed_fields);
+    read_days("extra_open_days", calendar.extra_open_days, open_fields);
+    const std::set<std::string> closed(calendar.extra_closed_days.begin(),
+                                       calendar.extra_closed_days.end());
+    for (std::size_t i = 0; i < open_fields.size(); ++i) {
+      if (closed.count(calendar.extra_open_days[i])) {
+        d_.Report(open_fields[i],
+                  calendar.extra_open_days[i] + " is also in calendar.extra_closed_days");
+      }
+    }
+  }
+
+  void ReadMetrics(const Field& field, MetricsSettings& metrics) {
+    Section section(d_, field, {"listen"});
+    std::optional<Field> listen = section.Get("listen");
+    std::string text;
+    if (!listen || !d_.Scalar(*listen, "HOST:PORT such as 127.0.0.1:9716", text)) return;
+    // HOST:PORT or [IPv6]:PORT; port 0 takes a free port (tests, demos).
+    const std::size_t colon = text.rfind(':');
+    std::string host = colon == std::string::npos ? "" : text.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+      host = host.substr(1, host.size() - 2);
+    }
+    unsigned port = 0;
+    const char* end = text.data() + text.size();
+    const char* start = colon == std::string::npos ? end : text.data() + colon + 1;
+    auto [stop, ec] = std::from_chars(start, end, port);
+    if (host.empty() || start == end || ec != std::errc() || stop != end || port > 65535 ||
+        !IsAddressOrName(host)) {
+      d_.Report(*listen, "expected HOST:PORT such as 127.0.0.1:9716, got '" + text + "'");
+      return;
+    }
+    metrics.listen = text;
+  }
+
+  void ReadSystems(const Field& field) {
+    Repeats names(d_);
+    for (const Field& item : d_.Items(field)) {
+      Section section(d_, item, {"name", "level", "owners"});
+      System system;
+      std::optional<Field> name = section.Required("name");
+      if (name && d_.Text(*name, system.name)) {
+        names.Add(system.name, *name, "system name '" + system.name + "'");
+      }
+      if (auto level = section.Required("level")) d_.Choice(*level, kLevels, system.level);
+      if (auto owners = section.Get("owners")) {
+        for (const Field& owner_field : d_.Items(*owners)) {
+          Section owner_section(d_, owner_field, {"name", "mail"});
+          Owner owner;
+          if (auto owner_name = owner_section.Get("name")) d_.String(*owner_name, owner.name);
+          if (auto mail = owner_section.Required("mail"); mail && d_.Text(*mail, owner.mail)) {
+            const std::size_t at = owner.mail.find('@');
+            if (at == std::string::npos) {
+              d_.Report(*mail, "'" + owner.mail + "' is not a mail address (no '@')");
+            } else if (at == 0 || at + 1 == owner.mail.size()) {
+              d_.Report(*mail,
+                        "'" + owner.mail + "' is not a mail address (nothing before or after '@')");
+            }
+          }
+          system.owners.push_back(std::move(owner));
+        }
+      }
+      inventory_.systems.push_back(std::move(system));
+    }
+  }
+
+  void ReadNodes(const Field& field) {
+    for (const Field& item : d_.Items(field)) {
+      Section section(d_, item,
+                      {"name", "address", "kind", "host", "system", "os", "snmp", "ping",
+                       "resource", "processes", "ports", "services", "web", "thresholds"});
+      Node node;
+      NodeFields fields;
+      node.line = d_.LineOf(item.mark);
+      node.snmp = inventory_.defaults.snmp;
+      node.ping = inventory_.defaults.ping;
+      node.thresholds = inventory_.defaults.thresholds;
+      fields.name = section.Required("name");
+      if (fields.name && !d_.Text(*fields.name, node.name)) fields.name.reset();
+      if (auto address = section.Required("address"); address && d_.Text(*address, node.address)) {
+        if (!IsAddressOrName(node.address)) {
+          d_.Report(*address,
+                    "'" + node.address + "' is not an IPv4 or IPv6 address or a DNS name");
+        }
+      }
+      if (auto kind = section.Get("kind")) d_.Choice(*kind, kKinds, node.kind);
+      // Spec section 2: network devices and vCenter get no resource monitoring.
+      node.resource = node.kind != NodeKind::kNetwork && node.kind != NodeKind::kVcenter;
+      if (auto resource = section.Get("resource")) d_.Bool(*resource, node.resource);
+      fields.host = section.Get("host");
+      if (fields.host && !d_.Text(*fields.host, node.host)) fields.host.reset();
+      fields.system = section.Get("system");
+      if (fields.system && !d_.Text(*fields.system, node.system)) fields.system.reset();
+      if (auto os = section.Get("os")) d_.String(*os, node.os);
+      if (auto snmp = section.Get("snmp")) ReadSnmp(*snmp, node.snmp);
+      if (auto ping = section.Get("ping")) ReadPing(*ping, node.ping);
+      if (auto thresholds = section.Get("thresholds")) ReadThresholds(*thresholds, node.thresholds);
+      if (auto processes = section.Get("processes")) {
+        Repeats names(d_);
+        for (const Field& process_field : d_.Items(*processes)) {
+          if (auto process = ReadProcess(process_field);
+              process &&
+              names.Add(process->name, process_field, "process name '" + process->name + "'")) {
+            node.processes.push_back(std::move(*process));
+          }
+        }
+      }
+      if (auto ports = section.Get("ports")) {
+        Repeats numbers(d_);
+        for (const Field& port_field : d_.Items(*ports)) {
+          if (auto port = ReadPort(port_field);
+              port && numbers.Add(std::to_string(port->port), port_field,
+                                  "port " + std::to_string(port->port))) {
+            node.ports.push_back(std::move(*port));
+          }
+        }
+      }
+      if (auto services = section.Get("services")) {
+        Repeats names(d_);
+        for (const Field& service_field : d_.Items(*services)) {
+          if (auto service = ReadService(service_field);
+              service &&
+              names.Add(service->service, service_field, "service '" + service->service + "'")) {
+            node.services.push_back(std::move(*service));
+          }
+        }
+      }
+      if (auto web = section.Get("web")) {
+        Repeats names(d_);
+        for (const Field& web_field : d_.Items(*web)) {
+          if (auto check = ReadWeb(web_field);
+              check && names.Add(check->name, web_field, "web check '" + check->name + "'")) {
+            node.web.push_back(std::move(*check));
+          }
+        }
+      }
+      inventory_.nodes.push_back(std::move(node));
+      node_fields_.push_back(std::move(fields));
+    }
+  }
+
+  std::optional<ProcessCheck> ReadProcess(const Field& field) {
+    Section section(d_, field,
+                    {"name", "command", "arguments", "case_insensitive", "min_count", "max_count"});
+    ProcessCheck process;
+    bool ok = true;
+    if (auto name = section.Required("name")) {
+      ok = d_.Text(*name, process.name) && ok;
+    } else {
+      ok = false;
+    }
+    if (auto icase = section.Get("case_insensitive")) {
+      ok = d_.Bool(*icase, process.case_insensitive) && ok;
+    }
+    if (auto command = section.Required("command")) {
+      ok = d_.Regex(*command, process.case_insensitive, false, process.command) && ok;
+    } else {
+      ok = false;
+    }
+    if (auto arguments = section.Get("arguments")) {
+      ok = d_.Regex(*arguments, process.case_insensitive, true, process.arguments) && ok;
+    }
+    std::optional<Field> min = section.Get("min_count");
+    std::optional<Field> max = section.Get("max_count");
+    bool counts_ok = true;
+    if (min) counts_ok = d_.Integer(*min, 0, kNoMaximum, process.min_count) && counts_ok;
+    if (max) counts_ok = d_.Integer(*max, 0, kNoMaximum, process.max_count) && counts_ok;
+    if (counts_ok && process.min_count > process.max_count) {
+      d_.Report(min ? *min : *max, "min_count " + std::to_string(process.min_count) +
+                                       " is above max_count " + std::to_string(process.max_count));
+      counts_ok = false;
+    }
+    if (!ok || !counts_ok) return std::nullopt;
+    return process;
+  }
+
+  std::optional<PortCheck> ReadPort(const Field& field) {
+    PortCheck port;
+    if (field.node.IsScalar()) {
+      if (!d_.Port(field, port.port)) return std::nullopt;
+    } else if (field.node.IsMap()) {
+      Section section(d_, field, {"port", "name", "timeout"});
+      bool ok = true;
+      if (auto number = section.Required("port")) {
+        ok = d_.Port(*number, port.port) && ok;
+      } else {
+        ok = false;
+      }
+      if (auto name = section.Get("name")) ok = d_.String(*name, port.name) && ok;
+      if (auto timeout = section.Get("timeout")) {
+        ok = d_.Duration(*timeout, milliseconds(1), port.timeout) && ok;
+      }
+      if (!ok) return std::nullopt;
+    } else {
+      d_.Report(field, "expected a port number or a mapping, got " + Describe(field.node));
+      return std::nullopt;
+    }
+    if (port.name.empty()) port.name = "tcp/" + std::to_string(port.port);
+    return port;
+  }
+
+  std::optional<ServiceCheck> ReadService(const Field& field) {
+    Section section(
+        d_, field,
+        {"name", "user", "password_file", "password_env", "port", "protocol", "timeout", "retries"},
+        [](std::string_view key) { return key == "password"; });
+    ServiceCheck service;
+    bool ok = true;
+    for (const auto& [key, value] : section.extras()) {
+      d_.Report(value,
+                "the password itself does not belong in the inventory; give "
+                "password_file or password_env");
+      ok = false;
+    }
+    if (auto name = section.Required("name")) {
+      ok = d_.Text(*name, service.service) && ok;
+    } else {
+      ok = false;
+    }
+    if (auto user = section.Required("user")) {
+      ok = d_.Text(*user, service.user) && ok;
+    } else {
+      ok = false;
+    }
+    std::optional<Field> file = section.Get("password_file");
+    std::optional<Field> env = section.Get("password_env");
+    if (file) ok = d_.Text(*file, service.password_file) && ok;
+    if (env) ok = d_.Text(*env, service.password_env) && ok;
+    if (file && env) {
+      d_.Report(*env, "give password_file or password_env, not both");
+      ok = false;
+    } else if (!file && !env && section.extras().empty()) {
+      d_.Report(field, "needs password_file or password_env");
+      ok = false;
+    }
+    if (auto protocol = section.Get("protocol")) {
+      static constexpr std::pair<std::string_view, bool> kProtocols[] = {{"http", false},
+                                                                         {"https", true}};
+      ok = d_.Choice(*protocol, kProtocols, service.https) && ok;
+    }
+    // WinRM's own default ports.
+    service.port = service.https ? 5986 : 5985;
+    if (auto port = section.Get("port")) ok = d_.Port(*port, service.port) && ok;
+    if (auto timeout = section.Get("timeout")) {
+      ok = d_.Duration(*timeout, milliseconds(1), service.timeout) && ok;
+    }
+    if (auto retries = section.Get("retries")) {
+      ok = d_.Integer(*retries, 0, 10, service.retries) && ok;
+    }
+    if (!ok) return std::nullopt;
+    return service;
+  }
+
+  std::optional<WebCheck> ReadWeb(const Field& field) {
+    Section section(d_, field, {"name", "url", "expected_status", "body", "timeout"});
+    WebCheck web;
+    bool ok = true;
+    if (auto url = section.Required("url"); url && d_.Text(*url, web.url)) {
+      const std::string_view text = web.url;
+      const std::size_t scheme = text.starts_with("http://")    ? 7
+                                 : text.starts_with("https://") ? 8
+                                                                : 0;
+      if (scheme == 0) {
+        d_.Report(*url, "must start with http:// or https://, got '" + web.url + "'");
+        ok = false;
+      } else if (scheme == text.size() || text[scheme] == '/') {
+        d_.Report(*url, "no host in '" + web.url + "'");
+        ok = false;
+      }
+    } else {
+      ok = false;
+    }
+    if (auto status = section.Get("expected_status")) {
+      ok = d_.Integer(*status, 100, 599, web.expected_status) && ok;
+    }
+    if (auto body = section.Get("body")) ok = d_.Regex(*body, false, true, web.body_regex) && ok;
+    if (auto timeout = section.Get("timeout")) {
+      ok = d_.Duration(*timeout, milliseconds(1), web.timeout) && ok;
+    }
+    if (auto name = section.Get("name")) ok = d_.String(*name, web.name) && ok;
+    if (!ok) return std::nullopt;
+    if (web.name.empty()) web.name = web.url;
+    return web;
+  }
+
+  // Names that refer to other entries, checked once everything is read.
+  void CheckReferences() {
+    Repeats names(d_);
+    std::map<std::string, const Node*> by_name;
+    for (std::size_t i = 0; i < inventory_.nodes.size(); ++i) {
+      const Node& node = inventory_.nodes[i];
+      const NodeFields& fields = node_fields_[i];
+      if (fields.name && names.Add(node.name, *fields.name, "node name '" + node.name + "'")) {
+        by_name.emplace(node.name, &node);
+      }
+    }
+    for (std::size_t i = 0; i < inventory_.nodes.size(); ++i) {
+      const Node& node = inventory_.nodes[i];
+      const NodeFields& fields = node_fields_[i];
+      if (fields.system && !inventory_.FindSystem(node.system)) {
+        d_.Report(*fields.system, "no system named '" + node.system + "' in systems");
+      }
+      if (!fields.host) continue;
+      if (node.kind != NodeKind::kVm) {
+        d_.Report(*fields.host, "only a node of kind vm has a host, this one is " +
+                                    std::string(NodeKindName(node.kind)));
+        continue;
+      }
+      auto host = by_name.find(node.host);
+      if (host == by_name.end()) {
+        d_.Report(*fields.host, "no node named '" + node.host + "' in nodes");
+      } else if (host->second->kind != NodeKind::kEsxiHost) {
+        d_.Report(*fields.host, "node '" + node.host + "' is of kind " +
+                                    std::string(NodeKindName(host->second->kind)) +
+                                    ", not esxi-host");
+      }
+    }
+  }
+
+  Decoder& d_;
+  Inventory& inventory_;
+  std::vector<NodeFields> node_fields_;  // parallel to inventory_.nodes
+};
+
+}  // namespace
+
+std::string ConfigError::ToString() const {
+  std::string out = file;
+  if (line > 0) out += ":" + std::to_string(line) + ":" + std::to_string(column);
+  out += ": ";
+  if (!field.empty()) out += field + ": ";
+  out += message;
+  return out;
+}
+
+std::optional<Inventory> ParseInventory(std::string_view yaml_text, const std::string& source,
+                                        std::vector<ConfigError>& errors) {
+  const std::size_t first_new = errors.size();
+  Decoder decoder(source, yaml_text, errors);
+  Inventory inventory;
+  inventory.source = source;
+  try {
+    const std::vector<YAML::Node> documents = YAML::LoadAll(std::string(yaml_text));
+    if (documents.size() > 1) {
+      decoder.Report(documents[1].Mark(), "",
+                     "only one YAML document is expected; a second one starts here");
+    }
+    InventoryDecoder(decoder, inventory).Decode(documents.empty() ? YAML::Node() : documents[0]);
+  } catch (const YAML::DeepRecursion& e) {
+    // yaml-cpp's own message for this is "bad file".
+    decoder.Report(e.mark, "", "invalid YAML: nested too deeply");
+  } catch (const YAML::ParserException& e) {
+    decoder.ReportSyntax(e.mark, e.msg);
+  } catch (const YAML::Exception& e) {
+    decoder.Report(e.mark, "", "cannot read the YAML: " + e.msg);
+  }
+  // In file order, so the operator can fix from top to bottom; checks that
+  // run after the whole file is read would otherwise come last.
+  std::stable_sort(errors.begin() + static_cast<std::ptrdiff_t>(first_new), errors.end(),
+                   [](const ConfigError& a, const ConfigError& b) {
+                     return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+                   });
+  if (errors.size() > first_new) return std::nullopt;
+  return inventory;
+}
+
+std::optional<Inventory> LoadInventory(const std::string& path, std::vector<ConfigError>& errors) {
+  auto fail = [&](const std::string& why) {
+    errors.push_back(ConfigError{path, 0, 0, "", "cannot read the inventory: " + why});
+    return std::nullopt;
+  };
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return fail("it is a directory");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail(std::generic_category().message(errno));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return fail(std::generic_category().message(errno));
+  return ParseInventory(text.str(), path, errors);
+}
+
+}  // namespace mimamori::collector
