@@ -10,7 +10,7 @@ if [ ! -d "$shared" ]; then
   echo "SKIP: $shared not found: the IETF MIB modules MIMAMORI-MIB imports are not available"
   exit 77
 fi
-out=$(snmptranslate -M "$root/proto/mibs:$shared" -m MIMAMORI-MIB -Pe -Tp MIMAMORI-MIB::mimamoriMIB 2>&1)
+out=$(snmptranslate -M "$root/proto/mibs:$shared" -m MIMAMORI-MIB -PW -Tp MIMAMORI-MIB::mimamoriMIB 2>&1)
 status=$?
 echo "$out"
 if [ $status -ne 0 ] || grep -qiE 'cannot|error|warning|unlinked|bad' <<<"$out"; then
