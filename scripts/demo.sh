@@ -1,40 +1,95 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, starts mimamori-agent on a loopback port
-# and shows what a manager sees: an snmpwalk of the host's CPU, memory, disks,
-# processes and listening ports. Ctrl-C (or the end of the script) stops it.
+# Installs what is missing, builds, and shows mimamori working on this
+# machine: mimamori-agent on a loopback port (what a manager's snmpwalk sees),
+# then mimamori-collector watching it from a demo inventory: one --once run
+# (every monitor's verdict) and the daemon's /metrics. Everything it starts
+# is stopped when it ends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build --target mimamori-agent
+cmake --build build --target mimamori-agent mimamori-collector
 
-log=$(mktemp)
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# Waits for a regex in a log file and prints the first capture group.
+wait_for() {
+  local file=$1 pattern=$2 value=""
+  for _ in $(seq 100); do
+    value=$(grep -oE "$pattern" "$file" 2>/dev/null | head -1 | grep -oE '[0-9]+$' || true)
+    [ -n "$value" ] && break
+    sleep 0.1
+  done
+  [ -n "$value" ] || { cat "$file" >&2; exit 1; }
+  echo "$value"
+}
+
 user_flag=()
 [ "$(id -u)" -eq 0 ] && user_flag=(--user nobody)
-build/agent/mimamori-agent --listen udp:127.0.0.1:0 "${user_flag[@]}" 2>"$log" &
-agent=$!
-trap 'kill $agent 2>/dev/null; rm -f "$log"' EXIT
-for _ in $(seq 50); do
-  port=$(grep -oE 'listening on udp:127\.0\.0\.1:[0-9]+' "$log" | grep -oE '[0-9]+$' || true)
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-[ -n "${port:-}" ] || { cat "$log"; exit 1; }
-head -1 "$log"
+build/agent/mimamori-agent --listen udp:127.0.0.1:0 "${user_flag[@]}" 2>"$work/agent.log" &
+pids+=($!)
+port=$(wait_for "$work/agent.log" 'listening on udp:127\.0\.0\.1:[0-9]+')
+echo "== mimamori-agent: $(head -1 "$work/agent.log")"
 
 # The IETF MIB modules are not in Debian; use them when shared/ is beside us.
 mibs=()
 [ -d ../shared/mibs ] && mibs=(-M "+../shared/mibs" -m ALL)
 walk() {
-  echo; echo "== $1"
-  snmpwalk -v2c -c MieKiban "${mibs[@]}" "127.0.0.1:$port" "$2" | head -n "${3:-12}"
+  echo; echo "-- snmpwalk $1"
+  snmpwalk -v2c -c MieKiban "${mibs[@]}" "127.0.0.1:$port" "$2" | head -n "${3:-6}"
 }
-walk "system group" .1.3.6.1.2.1.1 8
-walk "memory (UCD-SNMP-MIB)" .1.3.6.1.4.1.2021.4 12
-walk "CPU (UCD-SNMP-MIB systemStats)" .1.3.6.1.4.1.2021.11 12
-walk "file systems (HOST-RESOURCES-MIB hrStorageDescr)" .1.3.6.1.2.1.25.2.3.1.3 12
-walk "disks (UCD-SNMP-MIB dskPercent)" .1.3.6.1.4.1.2021.9.1.9 12
-walk "processes (hrSWRunName)" .1.3.6.1.2.1.25.4.2.1.2 10
-walk "listening TCP ports (tcpListenerProcess)" .1.3.6.1.2.1.6.20.1.4 10
+walk "system group" .1.3.6.1.2.1.1 3
+walk "memory (UCD-SNMP-MIB)" .1.3.6.1.4.1.2021.4.5 2
+walk "file systems (hrStorageDescr)" .1.3.6.1.2.1.25.2.3.1.3 8
+walk "processes (hrSWRunName)" .1.3.6.1.2.1.25.4.2.1.2 5
+walk "listening TCP ports (tcpListenerTable)" .1.3.6.1.2.1.6.20.1.4 5
+
+cat >"$work/inventory.yaml" <<YAML
+platform_name: デモ基盤
+defaults:
+  intervals: {ping: 5s, resource: 5s, process: 5s, port: 5s, web: 5s}
+metrics: {listen: "127.0.0.1:0"}
+systems:
+  - name: デモシステム
+    level: A
+    owners: [{name: 運用担当, mail: ops@example.lg.jp}]
+nodes:
+  - name: localhost
+    address: 127.0.0.1
+    system: デモシステム
+    os: $(. /etc/os-release && echo "$PRETTY_NAME")
+    snmp: {port: $port}
+    processes:
+      - {name: mimamori-agent, command: ".*/mimamori-agent", arguments: ".*"}
+      - {name: httpd, command: "/usr/sbin/httpd"}
+    ports: [22]
+YAML
+echo; echo "== mimamori-collector --check-config"
+build/collector/mimamori-collector --check-config "$work/inventory.yaml"
+echo; echo "== mimamori-collector --once (each monitor checked once; httpd and ssh are expected to fail here)"
+build/collector/mimamori-collector --config "$work/inventory.yaml" --once 2>/dev/null || true
+
+echo; echo "== mimamori-collector as a daemon: /metrics after two cycles"
+build/collector/mimamori-collector --config "$work/inventory.yaml" 2>"$work/collector.log" &
+pids+=($!)
+metrics_port=$(wait_for "$work/collector.log" '/metrics on port [0-9]+')
+sleep 11
+python3 - "$metrics_port" <<'PY'
+import sys, urllib.request
+body = urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/metrics", timeout=5).read().decode()
+for line in body.splitlines():
+    if line.startswith(("mimamori_node_up", "mimamori_cpu_usage_ratio", "mimamori_memory_usage_ratio",
+                        "mimamori_filesystem_usage_ratio", "mimamori_process_matches",
+                        "mimamori_monitor_status", "mimamori_ping_rtt_seconds")):
+        print(line)
+PY
+echo; echo "-- collector log (state changes):"
+grep -E 'OK ->|-> OK' "$work/collector.log" | head -8 || true
 echo
-echo "mimamori-agent answered on udp:127.0.0.1:$port (stopped on exit)."
+echo "mimamori-agent (udp:127.0.0.1:$port) and mimamori-collector (/metrics on :$metrics_port) stop now."

@@ -16,6 +16,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # real peers: Net-SNMP tools and snmpd, Zabbix agent; utilities the tests call
   snmp snmpd zabbix-agent file procps iproute2 python3
+  # the collector's /metrics is linted by promtool and scraped by a real Prometheus
+  prometheus
 )
 
 missing=()

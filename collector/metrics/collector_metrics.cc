@@ -16,7 +16,7 @@ const std::map<std::string, std::string>& KnownMeasurements() {
       {"mimamori_memory_usage_ratio", "Memory in use, as free(1) computes used (0-1)."},
       {"mimamori_filesystem_usage_ratio", "File system space used (0-1)."},
       {"mimamori_filesystem_size_bytes", "File system size."},
-      {"mimamori_process_count", "Processes matching a process check."},
+      {"mimamori_process_matches", "Processes matching a process check."},
       {"mimamori_port_up", "1 when the TCP port accepted a connection."},
       {"mimamori_port_connect_seconds", "Time to connect to the TCP port."},
       {"mimamori_web_up", "1 when the web check passed."},

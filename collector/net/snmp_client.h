@@ -1,4 +1,4 @@
-// The collector's SNMP seam. Only snmp_client_netsnmp.cc includes Net-SNMP.
+// The collector's SNMP seam. Only netsnmp_client.cc includes Net-SNMP.
 #pragma once
 
 #include <functional>

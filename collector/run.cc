@@ -1,0 +1,218 @@
+#include "collector/run.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdio>
+#include <functional>
+#include <iostream>
+#include <list>
+#include <sstream>
+
+#include "collector/calendar/business_calendar.h"
+#include "collector/core/log.h"
+#include "collector/core/scheduler.h"
+#include "collector/inventory/inventory_loader.h"
+#include "collector/metrics/collector_metrics.h"
+#include "collector/monitors/registry.h"
+#include "collector/net/asio_tcp_probe.h"
+#include "collector/net/curl_http_client.h"
+#include "collector/net/icmp_pinger.h"
+#include "collector/net/netsnmp_client.h"
+
+namespace mimamori::collector {
+namespace {
+
+std::shared_ptr<const Inventory> Load(const std::string& path, std::vector<std::string>& errors) {
+  std::vector<ConfigError> found;
+  auto inventory = LoadInventory(path, found);
+  for (const ConfigError& e : found) errors.push_back(e.ToString());
+  if (!inventory) return nullptr;
+  return std::make_shared<const Inventory>(std::move(*inventory));
+}
+
+std::string JsonEscape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+std::string FormatValue(const std::optional<double>& value) {
+  if (!value) return "";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", *value);
+  return buf;
+}
+
+// --once output: the raw result of each monitor's single check (the failure
+// rule's "2 in a row" does not apply to one check).
+int PrintOnce(const std::vector<MonitorState>& states, bool json) {
+  bool failed = false;
+  for (const auto& s : states) failed |= s.last_result != Status::kOk;
+  if (json) {
+    std::cout << "[";
+    for (std::size_t i = 0; i < states.size(); ++i) {
+      const auto& s = states[i];
+      std::cout << (i ? ",\n " : "\n ") << "{\"node\":\"" << JsonEscape(s.node)
+                << "\",\"monitor\":\"" << JsonEscape(s.monitor) << "\",\"kind\":\""
+                << JsonEscape(s.kind) << "\",\"status\":\"" << StatusName(s.last_result)
+                << "\",\"value\":" << (s.value ? FormatValue(s.value) : "null")
+                << ",\"reason\":\"" << JsonEscape(s.reason) << "\"}";
+    }
+    std::cout << "\n]\n";
+  } else {
+    std::size_t node_width = 4, monitor_width = 7;
+    for (const auto& s : states) {
+      node_width = std::max(node_width, s.node.size());
+      monitor_width = std::max(monitor_width, s.monitor.size());
+    }
+    std::printf("%-*s  %-*s  %-8s  %10s  %s\n", static_cast<int>(node_width), "NODE",
+                static_cast<int>(monitor_width), "MONITOR", "STATUS", "VALUE", "REASON");
+    for (const auto& s : states) {
+      std::printf("%-*s  %-*s  %-8s  %10s  %s\n", static_cast<int>(node_width), s.node.c_str(),
+                  static_cast<int>(monitor_width), s.monitor.c_str(),
+                  std::string(StatusName(s.last_result)).c_str(), FormatValue(s.value).c_str(),
+                  s.reason.c_str());
+    }
+  }
+  return failed ? 1 : 0;
+}
+
+std::size_t CountChecks(const Inventory& inventory) {
+  std::size_t n = 0;
+  for (const Node& node : inventory.nodes) {
+    n += node.processes.size() + node.ports.size() + node.web.size() + node.services.size() +
+         (node.resource ? 1 : 0) + 1;
+  }
+  return n;
+}
+
+}  // namespace
+
+int Run(const CommandLine& command_line) {
+  std::vector<std::string> errors;
+  std::shared_ptr<const Inventory> inventory = Load(command_line.config_path, errors);
+  if (!inventory) {
+    for (const auto& e : errors) std::fprintf(stderr, "%s\n", e.c_str());
+    std::fprintf(stderr, "%s: %zu error(s); not started\n", command_line.config_path.c_str(),
+                 errors.size());
+    return 2;
+  }
+  if (command_line.check_config) {
+    std::printf("%s: OK: %zu systems, %zu nodes, %zu checks\n", command_line.config_path.c_str(),
+                inventory->systems.size(), inventory->nodes.size(), CountChecks(*inventory));
+    return 0;
+  }
+
+  SystemClock clock;
+  EventQueue events;
+  StateTracker tracker(events);
+  CollectorMetrics metrics;
+  boost::asio::io_context io;
+
+  Scheduler scheduler(clock, tracker, metrics,
+                      [&io](std::function<void()> f) { boost::asio::post(io, std::move(f)); });
+  // The engines are declared after the scheduler so they are destroyed
+  // first: their destructors complete pending checks, whose callbacks post
+  // through the scheduler onto the (still existing) io_context.
+  IcmpPinger pinger;
+  NetSnmpClient snmp;
+  CurlHttpClient http;
+  AsioTcpProbe tcp;
+  MonitorServices services{pinger, snmp, http, tcp, clock};
+  auto calendar = std::make_shared<const BusinessCalendar>(inventory->calendar);
+  scheduler.SetPlan(CreateMonitors(*inventory, services), inventory, calendar);
+
+  if (command_line.once) {
+    bool finished = false;
+    scheduler.RunAllOnce([&] {
+      finished = true;
+      io.stop();
+    });
+    boost::asio::steady_timer limit(io, std::chrono::minutes(2));
+    limit.async_wait([&](const boost::system::error_code& ec) {
+      if (!ec) io.stop();
+    });
+    io.run();
+    if (!finished) Log(LogLevel::kError, "--once: some checks did not finish within 2 minutes");
+    return PrintOnce(tracker.Current(), command_line.json) | (finished ? 0 : 1);
+  }
+
+  const std::string listen =
+      command_line.metrics_listen.empty() ? inventory->metrics.listen : command_line.metrics_listen;
+  if (std::string why = metrics.Serve(listen); !why.empty()) {
+    Log(LogLevel::kError, why);
+    return 1;
+  }
+  Log(LogLevel::kInfo, std::string("mimamori-collector ") + MIMAMORI_VERSION + ": " +
+                           std::to_string(inventory->nodes.size()) + " nodes, " +
+                           std::to_string(scheduler.size()) + " monitors; /metrics on port " +
+                           std::to_string(metrics.port()));
+
+  // Old inventories stay alive: checks started under them may still run.
+  std::list<std::shared_ptr<const Inventory>> history{inventory};
+
+  boost::asio::steady_timer tick(io);
+  std::function<void()> loop = [&] {
+    scheduler.RunDue();
+    // Until the alerting stage consumes the stream, drain it here so the
+    // bounded queue does not overflow; the tracker has logged each change.
+    events.Drain();
+    metrics.EventsQueued(events.size(), events.dropped());
+    const auto until_due = scheduler.NextDue() - clock.Now();
+    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(until_due);
+    wait = std::clamp(wait, std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
+    tick.expires_after(wait);
+    tick.async_wait([&](const boost::system::error_code& ec) {
+      if (!ec) loop();
+    });
+  };
+  loop();
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& ec, int signal) {
+        if (ec) return;
+        if (signal != SIGHUP) {
+          Log(LogLevel::kInfo, "stopping on signal " + std::to_string(signal));
+          io.stop();
+          return;
+        }
+        std::vector<std::string> why;
+        auto next = Load(command_line.config_path, why);
+        if (!next) {
+          for (const auto& e : why) Log(LogLevel::kError, "reload: " + e);
+          Log(LogLevel::kError, "reload failed; the running configuration stays in force");
+          metrics.ConfigReloaded(false);
+        } else {
+          history.push_back(next);
+          scheduler.SetPlan(CreateMonitors(*next, services), next,
+                            std::make_shared<const BusinessCalendar>(next->calendar));
+          metrics.ConfigReloaded(true);
+          Log(LogLevel::kInfo, "configuration reloaded: " + std::to_string(next->nodes.size()) +
+                                   " nodes, " + std::to_string(scheduler.size()) + " monitors");
+        }
+        signals.async_wait(on_signal);
+      };
+  signals.async_wait(on_signal);
+  io.run();
+  return 0;
+}
+
+}  // namespace mimamori::collector
