@@ -2,10 +2,10 @@
 
 #include <cstdio>
 #include <exception>
-#include <mutex>
 #include <string>
 #include <utility>
 
+#include "collector/monitors/gather.h"
 #include "collector/net/http_client.h"
 
 namespace mimamori::collector {
@@ -49,71 +49,30 @@ CheckResult Judge(const PortConfig& config, const PortCheck& check, const TcpPro
   return result;
 }
 
-/// One check of all ports: collects the probes' answers, which arrive on the
-/// probe's thread in any order, and reports once the last is in.
-class PortRun {
- public:
-  PortRun(std::shared_ptr<const PortConfig> config, std::function<void(CheckReport)> done)
-      : config_(std::move(config)),
-        done_(std::move(done)),
-        slots_(config_->ports.size()),
-        remaining_(config_->ports.size()) {}
+using PortAnswers = std::vector<Gather<TcpProbeResult>::Answer>;
 
-  void Record(std::size_t index, TcpProbeResult outcome) {
-    Fill(index, Slot{std::move(outcome), ""});
-  }
-
-  /// The probe refused the request (misuse, e.g. a zero timeout): no
-  /// judgement about the port, so UNKNOWN.
-  void RecordError(std::size_t index, std::string error) {
-    Fill(index, Slot{TcpProbeResult{}, std::move(error)});
-  }
-
- private:
-  struct Slot {
-    TcpProbeResult outcome;
-    std::string cannot_check;
-  };
-
-  void Fill(std::size_t index, Slot slot) {
-    {
-      std::lock_guard lock(mutex_);
-      slots_[index] = std::move(slot);
-      if (--remaining_ != 0) return;
+CheckReport Report(const PortConfig& config, const PortAnswers& answers) {
+  CheckReport report;
+  for (std::size_t i = 0; i < config.ports.size(); ++i) {
+    const PortCheck& check = config.ports[i];
+    const auto& answer = answers[i];
+    const std::string port = std::to_string(check.port);
+    CheckResult result = Judge(config, check, answer.outcome);
+    if (!answer.cannot_check.empty()) {
+      result.status = Status::kUnknown;
+      result.reason =
+          "cannot check " + Target(config.address, check.port) + ": " + answer.cannot_check;
     }
-    // The last answer: every slot is written and no one else touches them.
-    done_(Report());
-  }
-
-  CheckReport Report() const {
-    CheckReport report;
-    for (std::size_t i = 0; i < config_->ports.size(); ++i) {
-      const PortCheck& check = config_->ports[i];
-      const Slot& slot = slots_[i];
-      const std::string port = std::to_string(check.port);
-      CheckResult result = Judge(*config_, check, slot.outcome);
-      if (!slot.cannot_check.empty()) {
-        result.status = Status::kUnknown;
-        result.reason =
-            "cannot check " + Target(config_->address, check.port) + ": " + slot.cannot_check;
-      }
+    report.measurements.push_back(
+        Measurement{"mimamori_port_up", {{"port", port}}, answer.outcome.connected ? 1.0 : 0.0});
+    if (answer.outcome.connected) {
       report.measurements.push_back(
-          Measurement{"mimamori_port_up", {{"port", port}}, slot.outcome.connected ? 1.0 : 0.0});
-      if (slot.outcome.connected) {
-        report.measurements.push_back(
-            Measurement{"mimamori_port_connect_seconds", {{"port", port}}, slot.outcome.seconds});
-      }
-      report.results.push_back(std::move(result));
+          Measurement{"mimamori_port_connect_seconds", {{"port", port}}, answer.outcome.seconds});
     }
-    return report;
+    report.results.push_back(std::move(result));
   }
-
-  const std::shared_ptr<const PortConfig> config_;
-  std::function<void(CheckReport)> done_;
-  std::mutex mutex_;
-  std::vector<Slot> slots_;  // guarded by mutex_ until the last answer
-  std::size_t remaining_;    // guarded by mutex_
-};
+  return report;
+}
 
 class PortMonitor final : public Monitor {
  public:
@@ -130,7 +89,10 @@ class PortMonitor final : public Monitor {
   int FailureThreshold() const override { return failure_threshold_; }
 
   void Start(std::function<void(CheckReport)> done) override {
-    auto run = std::make_shared<PortRun>(config_, std::move(done));
+    auto run = std::make_shared<Gather<TcpProbeResult>>(
+        config_->ports.size(), [config = config_, done = std::move(done)](PortAnswers answers) {
+          done(Report(*config, answers));
+        });
     for (std::size_t i = 0; i < config_->ports.size(); ++i) {
       const PortCheck& check = config_->ports[i];
       try {

@@ -2,12 +2,12 @@
 
 #include <cstdio>
 #include <exception>
-#include <mutex>
 #include <optional>
 #include <regex>
 #include <string>
 #include <utility>
 
+#include "collector/monitors/gather.h"
 #include "collector/net/http_client.h"
 
 namespace mimamori::collector {
@@ -103,75 +103,34 @@ CheckResult Judge(const CompiledWebCheck& compiled, const HttpResponse& response
   return result;
 }
 
-/// One check of all URLs: collects the answers, which arrive on the HTTP
-/// client's thread in any order, and reports once the last is in.
-class WebRun {
- public:
-  WebRun(std::shared_ptr<const WebConfig> config, std::function<void(CheckReport)> done)
-      : config_(std::move(config)),
-        done_(std::move(done)),
-        slots_(config_->checks.size()),
-        remaining_(config_->checks.size()) {}
+using WebAnswers = std::vector<Gather<HttpResponse>::Answer>;
 
-  void Record(std::size_t index, HttpResponse response) {
-    Fill(index, Slot{std::move(response), ""});
-  }
-
-  /// The client refused the request (misuse, e.g. a zero timeout): no
-  /// judgement about the page, so UNKNOWN.
-  void RecordError(std::size_t index, std::string error) {
-    Fill(index, Slot{HttpResponse{}, std::move(error)});
-  }
-
- private:
-  struct Slot {
-    HttpResponse response;
-    std::string cannot_check;
-  };
-
-  void Fill(std::size_t index, Slot slot) {
-    {
-      std::lock_guard lock(mutex_);
-      slots_[index] = std::move(slot);
-      if (--remaining_ != 0) return;
+CheckReport Report(const WebConfig& config, const WebAnswers& answers) {
+  CheckReport report;
+  for (std::size_t i = 0; i < config.checks.size(); ++i) {
+    const CompiledWebCheck& compiled = config.checks[i];
+    const auto& answer = answers[i];
+    CheckResult result = Judge(compiled, answer.outcome);
+    if (!answer.cannot_check.empty()) {
+      result.status = Status::kUnknown;
+      result.reason = "cannot check " + compiled.url_label + ": " + RedactUrl(answer.cannot_check);
+      result.value.reset();
     }
-    // The last answer: every slot is written and no one else touches them.
-    done_(Report());
-  }
-
-  CheckReport Report() const {
-    CheckReport report;
-    for (std::size_t i = 0; i < config_->checks.size(); ++i) {
-      const CompiledWebCheck& compiled = config_->checks[i];
-      const Slot& slot = slots_[i];
-      CheckResult result = Judge(compiled, slot.response);
-      if (!slot.cannot_check.empty()) {
-        result.status = Status::kUnknown;
-        result.reason = "cannot check " + compiled.url_label + ": " + RedactUrl(slot.cannot_check);
-        result.value.reset();
-      }
-      const std::vector<std::pair<std::string, std::string>> labels = {{"url", compiled.url_label}};
+    const std::vector<std::pair<std::string, std::string>> labels = {{"url", compiled.url_label}};
+    report.measurements.push_back(
+        Measurement{"mimamori_web_up", labels, result.status == Status::kOk ? 1.0 : 0.0});
+    if (answer.cannot_check.empty()) {
       report.measurements.push_back(
-          Measurement{"mimamori_web_up", labels, result.status == Status::kOk ? 1.0 : 0.0});
-      if (slot.cannot_check.empty()) {
-        report.measurements.push_back(
-            Measurement{"mimamori_web_duration_seconds", labels, slot.response.seconds});
-      }
-      if (slot.response.status > 0) {
-        report.measurements.push_back(Measurement{"mimamori_web_status_code", labels,
-                                                  static_cast<double>(slot.response.status)});
-      }
-      report.results.push_back(std::move(result));
+          Measurement{"mimamori_web_duration_seconds", labels, answer.outcome.seconds});
     }
-    return report;
+    if (answer.outcome.status > 0) {
+      report.measurements.push_back(Measurement{"mimamori_web_status_code", labels,
+                                                static_cast<double>(answer.outcome.status)});
+    }
+    report.results.push_back(std::move(result));
   }
-
-  const std::shared_ptr<const WebConfig> config_;
-  std::function<void(CheckReport)> done_;
-  std::mutex mutex_;
-  std::vector<Slot> slots_;  // guarded by mutex_ until the last answer
-  std::size_t remaining_;    // guarded by mutex_
-};
+  return report;
+}
 
 class WebMonitor final : public Monitor {
  public:
@@ -187,7 +146,10 @@ class WebMonitor final : public Monitor {
   int FailureThreshold() const override { return failure_threshold_; }
 
   void Start(std::function<void(CheckReport)> done) override {
-    auto run = std::make_shared<WebRun>(config_, std::move(done));
+    auto run = std::make_shared<Gather<HttpResponse>>(
+        config_->checks.size(), [config = config_, done = std::move(done)](WebAnswers answers) {
+          done(Report(*config, answers));
+        });
     for (std::size_t i = 0; i < config_->checks.size(); ++i) {
       const WebCheck& check = config_->checks[i].check;
       try {
