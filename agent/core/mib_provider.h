@@ -55,9 +55,17 @@ class MibProvider {
   /// snapshot has expired (or on every request when Volatile()).
   virtual void Collect(MibWriter& out) = 0;
 
-  /// True when values must be fresh on every request (sysUpTime, the snmp
-  /// group's counters). Such providers must be cheap to collect.
+  /// True when values must be fresh on every request (the snmp group's
+  /// counters). Such providers must be cheap to collect.
   virtual bool Volatile() const { return false; }
+
+  /// Subtrees (disjoint from Roots() and every other provider's) whose few
+  /// values change on every request (sysUpTime, hrSystemDate), collected by
+  /// CollectVolatile() once per request while the rest of the provider stays
+  /// cached. Lets a provider keep one clock value fresh without re-reading
+  /// everything else per request.
+  virtual std::vector<proto::Oid> VolatileRoots() const { return {}; }
+  virtual void CollectVolatile(MibWriter& /*out*/) {}
 
   /// Called every few seconds by the agent's timer so that providers can keep
   /// a history (CPU load over the last minute). Default: nothing.

@@ -75,18 +75,29 @@ class HrSystemProvider final : public MibProvider {
   explicit HrSystemProvider(const ProviderContext& context) : context_(context) {}
 
   std::string_view Name() const override { return "host-resources-system"; }
-  std::vector<Oid> Roots() const override { return {HrSystem()}; }
-  bool Volatile() const override { return true; }
+  // The clock objects are read per request; the rest (command line, users,
+  // process count) lives as long as any other snapshot.
+  std::vector<Oid> Roots() const override {
+    return {HrSystemObject(kHrSystemInitialLoadDevice),
+            HrSystemObject(kHrSystemInitialLoadParameters), HrSystemObject(kHrSystemNumUsers),
+            HrSystemObject(kHrSystemProcesses), HrSystemObject(kHrSystemMaxProcesses)};
+  }
+  std::vector<Oid> VolatileRoots() const override {
+    return {HrSystemObject(kHrSystemUptime), HrSystemObject(kHrSystemDate)};
+  }
 
-  void Collect(MibWriter& out) override {
-    HostData& host = context_.host;
+  void CollectVolatile(MibWriter& out) override {
     // /proc/uptime in centiseconds, wrapping like a TimeTicks.
-    const double uptime = host.UptimeSeconds();
+    const double uptime = context_.host.UptimeSeconds();
     const auto centiseconds =
         uptime > 0 ? static_cast<std::uint64_t>(std::llround(uptime * 100)) : std::uint64_t{0};
     out.Scalar(HrSystemObject(kHrSystemUptime),
                Value::TimeTicks(static_cast<std::uint32_t>(centiseconds)));
     out.Scalar(HrSystemObject(kHrSystemDate), Value::OctetString(DateAndTime(context_.wall_now())));
+  }
+
+  void Collect(MibWriter& out) override {
+    HostData& host = context_.host;
     out.Scalar(HrSystemObject(kHrSystemInitialLoadDevice), Value::Integer(kInitialLoadDevice));
     out.Scalar(HrSystemObject(kHrSystemInitialLoadParameters),
                Value::OctetString(LoadParameters(host.KernelCommandLine())));

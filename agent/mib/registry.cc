@@ -17,6 +17,7 @@ std::vector<std::unique_ptr<MibProvider>> MakeProviders(const ProviderContext& c
   auto cpu = std::make_shared<CpuHistory>(context);
   std::vector<std::unique_ptr<MibProvider>> providers;
   providers.push_back(MakeSnmpV2MibProvider(context));
+  providers.push_back(MakeSnmpCountersProvider(context));
   providers.push_back(MakeMimamoriMibProvider(context));
   providers.push_back(MakeHrSystemProvider(context));
   providers.push_back(MakeHrStorageProvider(context));

@@ -38,8 +38,17 @@ class SnmpV2MibProvider final : public MibProvider {
   explicit SnmpV2MibProvider(const ProviderContext& context) : context_(context) {}
 
   std::string_view Name() const override { return "snmpv2-mib"; }
-  std::vector<Oid> Roots() const override { return {kSystem, kSnmp}; }
-  bool Volatile() const override { return true; }  // sysUpTime and the counters
+  // Everything of the system group but sysUpTime is cached like any table;
+  // sysUpTime alone is read per request, and the snmp counters are a
+  // provider of their own that is collected per request.
+  std::vector<Oid> Roots() const override {
+    return {kSystem.Child({1}), kSystem.Child({2}), kSystem.Child({4}), kSystem.Child({5}),
+            kSystem.Child({6}), kSystem.Child({7}), kSystem.Child({8}), kSystem.Child({9})};
+  }
+  std::vector<Oid> VolatileRoots() const override { return {kSystem.Child({3})}; }
+  void CollectVolatile(MibWriter& out) override {
+    out.Scalar(kSystem.Child({3}), Value::TimeTicks(AgentUptimeTicks()));
+  }
 
   void Collect(MibWriter& out) override {
     const SystemIdentity id = context_.host.Identity();
@@ -50,7 +59,6 @@ class SnmpV2MibProvider final : public MibProvider {
                Value::OctetString(id.sysname + " " + id.nodename + " " + id.release + " " +
                                   id.version + " " + id.machine));
     out.Scalar(kSystem.Child({2}), Value::ObjectId(kMimamoriAgentLinux));
-    out.Scalar(kSystem.Child({3}), Value::TimeTicks(AgentUptimeTicks()));
     out.Scalar(kSystem.Child({4}),
                Value::OctetString(settings.contact.empty() ? "root" : settings.contact));
     out.Scalar(kSystem.Child({5}),
@@ -69,7 +77,29 @@ class SnmpV2MibProvider final : public MibProvider {
       out.Cell(kSysOREntry.Child({3}), {i + 1}, Value::OctetString(kModules[i].description));
       out.Cell(kSysOREntry.Child({4}), {i + 1}, Value::TimeTicks(0));
     }
+  }
 
+ private:
+  std::uint32_t AgentUptimeTicks() const {
+    const auto elapsed = context_.now() - context_.agent_start;
+    const auto ticks = std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count() / 10;
+    return static_cast<std::uint32_t>(ticks);  // wraps after 497 days, as TimeTicks do
+  }
+
+  const ProviderContext& context_;
+};
+
+/// The snmp group's counters change with every packet, so they are read per
+/// request; they are kept apart from the system group so that a Get of
+/// sysName does not rebuild them.
+class SnmpCountersProvider final : public MibProvider {
+ public:
+  explicit SnmpCountersProvider(const ProviderContext& context) : context_(context) {}
+  std::string_view Name() const override { return "snmpv2-mib-snmp"; }
+  std::vector<Oid> Roots() const override { return {kSnmp}; }
+  bool Volatile() const override { return true; }
+
+  void Collect(MibWriter& out) override {
     const SnmpCounters& c = context_.counters;
     const std::pair<std::uint32_t, std::uint32_t> counters[] = {
         {1, c.in_pkts},
@@ -109,12 +139,6 @@ class SnmpV2MibProvider final : public MibProvider {
   }
 
  private:
-  std::uint32_t AgentUptimeTicks() const {
-    const auto elapsed = context_.now() - context_.agent_start;
-    const auto ticks = std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count() / 10;
-    return static_cast<std::uint32_t>(ticks);  // wraps after 497 days, as TimeTicks do
-  }
-
   const ProviderContext& context_;
 };
 
@@ -136,6 +160,10 @@ class MimamoriMibProvider final : public MibProvider {
 
 std::unique_ptr<MibProvider> MakeSnmpV2MibProvider(const ProviderContext& context) {
   return std::make_unique<SnmpV2MibProvider>(context);
+}
+
+std::unique_ptr<MibProvider> MakeSnmpCountersProvider(const ProviderContext& context) {
+  return std::make_unique<SnmpCountersProvider>(context);
 }
 
 std::unique_ptr<MibProvider> MakeMimamoriMibProvider(const ProviderContext& context) {

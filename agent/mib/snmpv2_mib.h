@@ -13,8 +13,11 @@ extern const proto::Oid kMimamoriAgentLinux;
 /// MIMAMORI-MIB::mimamoriMIB, the root of our own objects.
 extern const proto::Oid kMimamoriMib;
 
-/// .1.3.6.1.2.1.1 (system, with sysORTable) and .1.3.6.1.2.1.11 (snmp).
+/// .1.3.6.1.2.1.1: the system group with sysORTable.
 std::unique_ptr<MibProvider> MakeSnmpV2MibProvider(const ProviderContext& context);
+
+/// .1.3.6.1.2.1.11: the snmp group's counters.
+std::unique_ptr<MibProvider> MakeSnmpCountersProvider(const ProviderContext& context);
 
 /// MIMAMORI-MIB's agent objects (proto/mibs/MIMAMORI-MIB.txt).
 std::unique_ptr<MibProvider> MakeMimamoriMibProvider(const ProviderContext& context);

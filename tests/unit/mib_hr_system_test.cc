@@ -54,6 +54,7 @@ class HrSystemTest : public ::testing::Test {
   std::map<Oid, Value> Collect() {
     MibWriter out;
     provider_->Collect(out);
+    provider_->CollectVolatile(out);
     std::map<Oid, Value> values;
     for (auto& vb : out.entries()) values.emplace(vb.oid, vb.value);
     return values;
@@ -71,9 +72,15 @@ class HrSystemTest : public ::testing::Test {
   std::unique_ptr<MibProvider> provider_ = MakeHrSystemProvider(context_);
 };
 
-TEST_F(HrSystemTest, RootAndVolatility) {
-  EXPECT_EQ(provider_->Roots(), std::vector<Oid>{Oid({1, 3, 6, 1, 2, 1, 25, 1})});
-  EXPECT_TRUE(provider_->Volatile());
+TEST_F(HrSystemTest, OnlyTheClockIsReadPerRequest) {
+  auto object = [](std::uint32_t n) { return Oid{1, 3, 6, 1, 2, 1, 25, 1, n}; };
+  EXPECT_EQ(provider_->VolatileRoots(), (std::vector<Oid>{object(1), object(2)}));
+  EXPECT_EQ(provider_->Roots(),
+            (std::vector<Oid>{object(3), object(4), object(5), object(6), object(7)}));
+  EXPECT_FALSE(provider_->Volatile());
+  MibWriter clock;
+  provider_->CollectVolatile(clock);
+  EXPECT_EQ(clock.entries().size(), 2u);
 }
 
 TEST_F(HrSystemTest, ScalarsAsSnmpd) {
