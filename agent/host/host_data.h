@@ -30,16 +30,16 @@ struct CpuTimes {
 };
 
 struct CpuStat {
-  CpuTimes total;                 ///< the "cpu" line
-  std::vector<CpuTimes> per_cpu;  ///< "cpu0", "cpu1", ... in order
-  std::uint64_t interrupts = 0;   ///< first number of the "intr" line
+  CpuTimes total;                      ///< the "cpu" line
+  std::vector<CpuTimes> per_cpu;       ///< "cpu0", "cpu1", ... in order
+  std::uint64_t interrupts = 0;        ///< first number of the "intr" line
   std::uint64_t context_switches = 0;  ///< "ctxt"
   std::uint64_t boot_time = 0;         ///< "btime", seconds since the epoch
   std::uint64_t processes_forked = 0;  ///< "processes"
-  std::uint64_t pages_in = 0;   ///< /proc/vmstat pgpgin (or "page" line on old kernels)
-  std::uint64_t pages_out = 0;  ///< pgpgout
-  std::uint64_t swap_in = 0;    ///< pswpin
-  std::uint64_t swap_out = 0;   ///< pswpout
+  std::uint64_t pages_in = 0;          ///< /proc/vmstat pgpgin (or "page" line on old kernels)
+  std::uint64_t pages_out = 0;         ///< pgpgout
+  std::uint64_t swap_in = 0;           ///< pswpin
+  std::uint64_t swap_out = 0;          ///< pswpout
 };
 
 /// /proc/meminfo, in KiB.
@@ -64,23 +64,31 @@ struct Mount {
 
 /// statvfs() of a mount point.
 struct FsUsage {
-  std::uint64_t fragment_size = 0;  ///< f_frsize, the unit of the block counts
-  std::uint64_t blocks = 0;         ///< f_blocks
-  std::uint64_t blocks_free = 0;    ///< f_bfree
+  std::uint64_t fragment_size = 0;     ///< f_frsize, the unit of the block counts
+  std::uint64_t blocks = 0;            ///< f_blocks
+  std::uint64_t blocks_free = 0;       ///< f_bfree
   std::uint64_t blocks_available = 0;  ///< f_bavail (for unprivileged users)
   std::uint64_t files = 0;             ///< f_files
   std::uint64_t files_free = 0;        ///< f_ffree
 };
 
+/// A process. path and parameters are the command line as snmpd shows it in
+/// hrSWRunPath and hrSWRunParameters (not cut to the MIB's 128 bytes here):
+/// only the command line's first line counts, and the arguments end at the
+/// first empty one. See procfs::ParseCmdline for the exact rule.
 struct ProcessInfo {
   std::int32_t pid = 0;
-  std::string name;        ///< command name: /proc/PID/status "Name:" (the kernel's comm)
-  std::string path;        ///< argv[0] as in /proc/PID/cmdline; empty for kernel threads
-  std::string parameters;  ///< argv[1..] joined by single spaces
-  char state = '?';        ///< the state letter of /proc/PID/stat (R, S, D, Z, T, I, ...)
+  std::string name;             ///< command name: /proc/PID/status "Name:" (the kernel's comm)
+  std::string path;             ///< argv[0]; empty for kernel threads
+  std::string parameters;       ///< argv[1..] joined by single spaces, up to an empty argument
+  char state = '?';             ///< the state letter of /proc/PID/stat (R, S, D, Z, T, I, ...)
   std::uint64_t cpu_ticks = 0;  ///< utime + stime, USER_HZ ticks
   std::uint64_t rss_kb = 0;     ///< resident set size, KiB
   bool kernel_thread = false;   ///< no cmdline and parent kthreadd (or PF_KTHREAD)
+  /// The command line is empty (kernel threads; zombies, whose memory is
+  /// gone). snmpd's hrSWRunType is operatingSystem exactly then; an empty
+  /// path and parameters alone do not imply it (argv = {""} is not empty).
+  bool empty_cmdline = false;
 };
 
 struct LoadAverage {
@@ -95,7 +103,11 @@ struct NetInterface {
   std::uint64_t speed_bps = 0;  ///< 0 when unknown (/sys speed is Mb/s, or -1)
   std::string mac;              ///< 6 raw bytes, empty when none
   bool admin_up = false;        ///< IFF_UP in /sys/class/net/NAME/flags
-  bool oper_up = false;         ///< operstate "up" (or "unknown" with IFF_RUNNING, as loopback)
+  /// IFF_PROMISC as SIOCGIFFLAGS reports it, which is what snmpd reads: set by
+  /// "ip link set NAME promisc on", but not by packet sockets (tcpdump) or
+  /// bridge ports, which /sys/class/net/NAME/flags would also show.
+  bool promiscuous = false;
+  bool oper_up = false;  ///< operstate "up" (or "unknown" with IFF_RUNNING, as loopback)
   std::uint64_t rx_bytes = 0, rx_packets = 0, rx_errors = 0, rx_dropped = 0, rx_multicast = 0;
   std::uint64_t tx_bytes = 0, tx_packets = 0, tx_errors = 0, tx_dropped = 0;
 };
@@ -106,13 +118,24 @@ struct DiskStat {
   std::string name;
   std::uint64_t reads_completed = 0, sectors_read = 0;
   std::uint64_t writes_completed = 0, sectors_written = 0;
+  /// Milliseconds during which the device had I/O in flight ("time spent
+  /// doing I/Os", field 13). The kernel prints it as a 32-bit number, so it
+  /// wraps after ~49.7 days of busy time. 0 for the old 4-number lines.
+  std::uint64_t io_ticks_ms = 0;
 };
 
-/// A listening TCP socket or a bound UDP socket (/proc/net/{tcp,tcp6,udp,udp6}).
+/// A listening TCP socket or any UDP socket (/proc/net/{tcp,tcp6,udp,udp6}).
 struct SocketEndpoint {
   bool ipv6 = false;
   std::string address;  ///< 4 or 16 raw bytes in network order
   std::uint16_t port = 0;
+  /// The remote end, of the same width as address: all zero (or empty) and
+  /// port 0 unless the socket is connected.
+  std::string remote_address;
+  std::uint16_t remote_port = 0;
+  /// UDP: the socket is connect()ed (Linux state 01, ESTABLISHED, rather than
+  /// 07, CLOSE). snmpd's udpTable lists only the others.
+  bool connected = false;
   std::uint64_t inode = 0;
 };
 
@@ -141,12 +164,14 @@ class HostData {
   virtual std::vector<Mount> Mounts() = 0;
   virtual std::optional<FsUsage> StatFs(const std::string& path) = 0;
   virtual std::vector<ProcessInfo> Processes() = 0;
-  virtual std::uint32_t MaxProcesses() = 0;  ///< /proc/sys/kernel/pid_max
-  virtual std::uint32_t LoggedInUsers() = 0;  ///< USER_PROCESS entries in utmp
+  virtual std::uint32_t MaxProcesses() = 0;     ///< /proc/sys/kernel/pid_max
+  virtual std::uint32_t LoggedInUsers() = 0;    ///< USER_PROCESS entries in utmp
   virtual std::string KernelCommandLine() = 0;  ///< /proc/cmdline
   virtual std::vector<NetInterface> Interfaces() = 0;
   virtual std::vector<DiskStat> Disks() = 0;
-  virtual std::vector<SocketEndpoint> TcpListeners() = 0;
+  virtual std::vector<SocketEndpoint> TcpListeners() = 0;  ///< LISTEN sockets only
+  /// Every UDP socket, connected or not, one entry per socket (SO_REUSEPORT
+  /// groups give several entries with the same address and port).
   virtual std::vector<SocketEndpoint> UdpEndpoints() = 0;
 };
 

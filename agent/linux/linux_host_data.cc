@@ -2,7 +2,10 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/statvfs.h>
 #include <sys/sysinfo.h>
 #include <sys/utsname.h>
@@ -12,7 +15,9 @@
 #include <array>
 #include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <memory>
+#include <optional>
 #include <system_error>
 #include <utility>
 
@@ -23,6 +28,7 @@ namespace {
 
 constexpr std::uint32_t kIffUp = 0x1;
 constexpr std::uint32_t kIffRunning = 0x40;
+constexpr std::uint32_t kIffPromisc = 0x100;
 constexpr std::uint64_t kFixturePageSize = 4096;
 
 std::string_view TrimTrailingNewlines(std::string_view s) {
@@ -82,6 +88,36 @@ bool IsAllDigits(const char* s) {
 struct DirCloser {
   void operator()(DIR* dir) const { closedir(dir); }
 };
+
+// A socket for interface ioctls, closed on destruction; fd() < 0 when none
+// could be made.
+class IoctlSocket {
+ public:
+  IoctlSocket() : fd_(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) {}
+  ~IoctlSocket() {
+    if (fd_ >= 0) close(fd_);
+  }
+  IoctlSocket(const IoctlSocket&) = delete;
+  IoctlSocket& operator=(const IoctlSocket&) = delete;
+  int fd() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// The interface flags as SIOCGIFFLAGS gives them (the kernel's
+// dev_get_flags()): IFF_PROMISC there is the promiscuity a user asked for
+// ("ip link set promisc on"), not the count that packet sockets and bridges
+// raise, which /sys/class/net/NAME/flags shows. snmpd's ifPromiscuousMode
+// reads this ioctl (if-mib/data_access/interface_ioctl.c). No privilege is
+// needed. 0 when the ioctl fails, as snmpd.
+std::uint32_t IoctlFlags(const IoctlSocket& sock, const std::string& name) {
+  if (sock.fd() < 0 || name.size() >= IFNAMSIZ) return 0;
+  ifreq request{};
+  std::memcpy(request.ifr_name, name.data(), name.size());
+  if (ioctl(sock.fd(), SIOCGIFFLAGS, &request) != 0) return 0;
+  return static_cast<std::uint16_t>(request.ifr_flags);
+}
 
 }  // namespace
 
@@ -252,12 +288,12 @@ std::vector<ProcessInfo> LinuxHostData::Processes() {
     path.append("cmdline");
     if (!ReadFile(path, buffer_)) continue;
     procfs::CommandLine cmd = procfs::ParseCmdline(buffer_);
-    const bool empty_cmdline = cmd.path.empty() && cmd.parameters.empty();
     info.path = std::move(cmd.path);
     info.parameters = std::move(cmd.parameters);
+    info.empty_cmdline = cmd.empty;
 
-    info.kernel_thread = (stat->flags & procfs::kPfKthread) != 0 || stat->pid == 2 ||
-                         (empty_cmdline && stat->ppid == 2);
+    info.kernel_thread =
+        (stat->flags & procfs::kPfKthread) != 0 || stat->pid == 2 || (cmd.empty && stat->ppid == 2);
     processes.push_back(std::move(info));
   }
   return processes;
@@ -295,6 +331,8 @@ std::vector<NetInterface> LinuxHostData::Interfaces() {
   std::vector<NetInterface> interfaces = procfs::ParseNetDev(ReadText("proc/net/dev"));
   std::string path;
   std::string text;
+  std::optional<IoctlSocket> sock;
+  if (live_ && !interfaces.empty()) sock.emplace();
   for (NetInterface& nic : interfaces) {
     path.assign(root_).append("sys/class/net/").append(nic.name).append("/");
     const std::size_t base = path.size();
@@ -315,6 +353,8 @@ std::vector<NetInterface> LinuxHostData::Interfaces() {
     std::uint32_t flags = 0;
     if (read("flags")) ParseNumber(text, flags, 16);
     nic.admin_up = (flags & kIffUp) != 0;
+    // Fixture trees have no ioctl; their flags file stands in for it.
+    nic.promiscuous = ((sock ? IoctlFlags(*sock, nic.name) : flags) & kIffPromisc) != 0;
     // The flags file holds dev->flags, where IFF_RUNNING is normally absent:
     // the kernel computes it for ioctl/netlink as "device open and operstate
     // up or unknown". So "unknown" (loopback, many virtual devices) counts as

@@ -30,6 +30,9 @@ bool ReadFile(const std::string& path, std::string& out, std::size_t max_bytes =
 ///     "statvfs/_", "/boot" is "statvfs/_boot") holding six decimal numbers
 ///     "frsize blocks bfree bavail files ffree"; a missing file is a failure.
 ///   - Process rss: page size sysconf(_SC_PAGESIZE) for "/", 4096 otherwise.
+///   - NetInterface::promiscuous: IFF_PROMISC of ioctl(SIOCGIFFLAGS) for "/"
+///     (what snmpd reads; see NetInterface); otherwise of
+///     sys/class/net/NAME/flags.
 ///
 /// Other sources: proc/{stat,vmstat,meminfo,mounts,loadavg,uptime,cpuinfo,
 /// cmdline,diskstats}, proc/sys/kernel/pid_max, proc/net/{dev,tcp,tcp6,udp,

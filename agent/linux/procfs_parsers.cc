@@ -6,7 +6,6 @@
 #include <charconv>
 #include <cstddef>
 #include <cstring>
-#include <set>
 #include <system_error>
 
 namespace mimamori::agent::procfs {
@@ -361,15 +360,32 @@ std::string ParseProcessStatusName(std::string_view text) {
 }
 
 CommandLine ParseCmdline(std::string_view bytes) {
-  while (!bytes.empty() && bytes.back() == '\0') bytes.remove_suffix(1);
   CommandLine cmd;
-  const std::size_t nul = bytes.find('\0');
-  cmd.path = std::string(bytes.substr(0, nul));
-  if (nul != std::string_view::npos) {
-    cmd.parameters = std::string(bytes.substr(nul + 1));
-    for (char& c : cmd.parameters) {
-      if (c == '\0') c = ' ';
-    }
+  cmd.empty = bytes.empty();
+  // snmpd: memset(buf, 0, BUFSIZ); fgets(buf, BUFSIZ - 1, fp), with glibc's
+  // BUFSIZ of 8192. fgets stops after the first '\n' (keeping it) and reads
+  // at most BUFSIZ - 2 bytes; the NULs of argv do not stop it.
+  constexpr std::size_t kSnmpdLineMax = 8192 - 2;
+  std::string_view line = bytes.substr(0, kSnmpdLineMax);
+  if (const std::size_t newline = line.find('\n'); newline != std::string_view::npos) {
+    line = line.substr(0, newline + 1);
+  }
+  const std::size_t nul = line.find('\0');
+  cmd.path = std::string(line.substr(0, nul));
+  if (nul == std::string_view::npos) return cmd;
+  // snmpd turns each NUL after argv[0] into a space until it finds a NUL
+  // followed by another NUL (the end of the line reads as NULs, from the
+  // memset), then prints from after argv[0]'s NUL: the arguments joined by
+  // spaces up to the first empty one.
+  std::string_view rest = line.substr(nul + 1);
+  while (!rest.empty()) {
+    const std::size_t end = rest.find('\0');
+    const std::string_view argument = rest.substr(0, end);
+    if (argument.empty()) break;
+    if (!cmd.parameters.empty()) cmd.parameters.push_back(' ');
+    cmd.parameters.append(argument);
+    if (end == std::string_view::npos) break;
+    rest.remove_prefix(end + 1);
   }
   return cmd;
 }
@@ -431,11 +447,13 @@ std::vector<DiskStat> ParseDiskStats(std::string_view text) {
     }
     if (!ok) continue;
     if (n >= 11) {
-      // reads merged sectors ms | writes merged sectors ms | ...
+      // reads merged sectors ms | writes merged sectors ms | in_flight
+      // io_ticks time_in_queue | (4.18+) discards... | (5.5+) flushes...
       disk.reads_completed = v[0];
       disk.sectors_read = v[2];
       disk.writes_completed = v[4];
       disk.sectors_written = v[6];
+      disk.io_ticks_ms = v[9];
     } else if (n == 4) {
       // 2.6.0-2.6.24 partitions: reads sectors writes sectors
       disk.reads_completed = v[0];
@@ -478,11 +496,9 @@ bool ParseSocketAddress(std::string_view text, bool ipv6, std::string& address,
 
 std::vector<SocketEndpoint> ParseSocketTable(std::string_view text, bool ipv6, bool tcp) {
   constexpr std::uint32_t kTcpListen = 0x0A;
-  constexpr std::uint32_t kUdpClose = 0x07;  // bound, not connected
-  const std::uint32_t wanted_state = tcp ? kTcpListen : kUdpClose;
+  constexpr std::uint32_t kUdpClose = 0x07;  // bound (or not even that), not connected
 
   std::vector<SocketEndpoint> endpoints;
-  std::set<std::string> seen;  // address bytes + port bytes
   LineReader lines(text);
   std::string_view line;
   while (lines.Next(line)) {
@@ -492,15 +508,17 @@ std::vector<SocketEndpoint> ParseSocketTable(std::string_view text, bool ipv6, b
     const std::size_t n = fields.Split(f);
     if (n < 4 || f[0].empty() || f[0].back() != ':') continue;  // also the header
     std::uint32_t state = 0;
-    if (f[3].size() != 2 || !ParseInt(f[3], state, 16) || state != wanted_state) continue;
+    if (f[3].size() != 2 || !ParseInt(f[3], state, 16)) continue;
+    if (tcp && state != kTcpListen) continue;
     SocketEndpoint endpoint;
     endpoint.ipv6 = ipv6;
-    if (!ParseSocketAddress(f[1], ipv6, endpoint.address, endpoint.port)) continue;
+    // snmpd skips a line whose remote address does not parse either.
+    if (!ParseSocketAddress(f[1], ipv6, endpoint.address, endpoint.port) ||
+        !ParseSocketAddress(f[2], ipv6, endpoint.remote_address, endpoint.remote_port)) {
+      continue;
+    }
+    endpoint.connected = !tcp && state != kUdpClose;
     if (n == f.size()) ParseInt(f[9], endpoint.inode);
-    std::string key = endpoint.address;
-    key.push_back(static_cast<char>(endpoint.port >> 8));
-    key.push_back(static_cast<char>(endpoint.port & 0xff));
-    if (!seen.insert(std::move(key)).second) continue;
     endpoints.push_back(std::move(endpoint));
   }
   return endpoints;

@@ -82,13 +82,23 @@ std::optional<ProcessStat> ParseProcessStat(std::string_view text);
 std::string ParseProcessStatusName(std::string_view text);
 
 struct CommandLine {
-  std::string path;        ///< argv[0]
-  std::string parameters;  ///< argv[1..], each separating NUL turned into a space
+  std::string path;        ///< hrSWRunPath: argv[0]
+  std::string parameters;  ///< hrSWRunParameters: argv[1..] up to an empty one, space-separated
+  bool empty = true;       ///< the input had no bytes at all (kernel threads, zombies)
 };
 
-/// /proc/PID/cmdline (NUL-separated argv). Trailing NULs are ignored. Both
-/// members are empty for an empty input (kernel threads, zombies). A process
-/// that rewrote its argv area as one string (setproctitle) has it all in path.
+/// /proc/PID/cmdline (NUL-separated argv), read the way snmpd 5.9.3 reads it
+/// (host/data_access/swrun_procfs_status.c), so that hrSWRunPath and
+/// hrSWRunParameters are the same bytes from either agent:
+///   - snmpd reads the file with one fgets() into an 8 KiB buffer, so only
+///     its first line counts: everything after the first '\n' is ignored,
+///     the '\n' itself is kept, and at most 8190 bytes are read;
+///   - path is that line up to its first NUL;
+///   - parameters are the following arguments joined by single spaces,
+///     ending before the first EMPTY argument (snmpd joins until it meets
+///     two NULs in a row), so {"sh", "-c", "x", "", "y"} gives "-c x".
+/// Neither member is cut to the MIB's 128 bytes here. A process that rewrote
+/// its argv area as one string (setproctitle) has it all in path.
 CommandLine ParseCmdline(std::string_view bytes);
 
 /// /proc/net/dev: one NetInterface per interface line, in file order, with
@@ -97,15 +107,18 @@ std::vector<NetInterface> ParseNetDev(std::string_view text);
 
 /// /proc/diskstats, any of the 14-field (3.10), 18-field (4.18, discards) and
 /// 20-field (5.5+, flushes) formats, plus the 7-field partition lines of
-/// 2.6.0-2.6.24. In file order.
+/// 2.6.0-2.6.24 (which have no io_ticks: it stays 0). In file order.
 std::vector<DiskStat> ParseDiskStats(std::string_view text);
 
 /// /proc/net/{tcp,tcp6,udp,udp6}. With tcp, only LISTEN (state 0A) sockets;
-/// otherwise only state 07 (unconnected UDP, as snmpd's udpTable). The
-/// address is converted from the kernel's per-32-bit-word host order to
+/// otherwise every socket, as snmpd's udpEndpointTable
+/// (udp-mib/data_access/udp_endpoint_linux.c), with connected set for any
+/// state but 07 (CLOSE: bound, not connected). Local and remote addresses
+/// are converted from the kernel's per-32-bit-word host order to
 /// network-order raw bytes (4 bytes, or 16 with ipv6; lines of the other
-/// width are skipped). Entries with the same (address, port) as an earlier
-/// one (SO_REUSEPORT groups) are dropped, so the first inode is kept.
+/// width are skipped). Every line is an entry, in file order: sockets sharing
+/// an address and port (SO_REUSEPORT) are kept apart by their inode, and the
+/// MIB providers decide what a row is.
 std::vector<SocketEndpoint> ParseSocketTable(std::string_view text, bool ipv6, bool tcp);
 
 /// The ut_pid of every USER_PROCESS record of a utmp file (x86_64 glibc

@@ -35,6 +35,10 @@ std::unique_ptr<MibProvider> MakeHrDeviceProvider(const ProviderContext& context
 
 /// hrSWRunTable (.1.3.6.1.2.1.25.4) and hrSWRunPerfTable (.1.3.6.1.2.1.25.5)
 /// from one process snapshot, so both tables list the same processes.
+/// hrSWRunPath and hrSWRunParameters are ProcessInfo's path and parameters
+/// cut to 128 bytes, hrSWRunName the name cut to 63 (snmpd's buffers);
+/// hrSWRunType is operatingSystem for kernel threads and empty command
+/// lines, application otherwise.
 std::unique_ptr<MibProvider> MakeHrSWRunProvider(const ProviderContext& context);
 
 /// hrStorageIndex of a file system is this plus its hrFSIndex

@@ -88,16 +88,15 @@ class HrSWRunProvider final : public MibProvider {
       const auto run = [&](std::uint32_t column, Value value) {
         out.Cell(HrSWRunEntryColumn(column), idx, std::move(value));
       };
-      // snmpd's test is an empty /proc/PID/cmdline: kernel threads, and also
-      // zombies, whose command line the kernel has already dropped.
-      const bool empty_cmdline = p.path.empty() && p.parameters.empty();
       run(kHrSWRunIndex, Value::Integer(p.pid));
       run(kHrSWRunName, Value::OctetString(Truncate(p.name, kMaxName)));
       run(kHrSWRunID, Value::ObjectId(Oid{0, 0}));
       run(kHrSWRunPath, Value::OctetString(Truncate(p.path, kMaxPath)));
       run(kHrSWRunParameters, Value::OctetString(Truncate(p.parameters, kMaxParameters)));
+      // snmpd's test is an empty /proc/PID/cmdline: kernel threads, and also
+      // zombies, whose command line the kernel has already dropped.
       run(kHrSWRunType,
-          Value::Integer(p.kernel_thread || empty_cmdline ? kOperatingSystem : kApplication));
+          Value::Integer(p.kernel_thread || p.empty_cmdline ? kOperatingSystem : kApplication));
       run(kHrSWRunStatus, Value::Integer(RunStatus(p.state)));
       // Centiseconds: USER_HZ is 100, so ticks as they are. snmpd stores
       // both in int32_t, so they wrap the same way.

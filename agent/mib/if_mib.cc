@@ -322,8 +322,7 @@ class IfMibProvider final : public MibProvider {
     // ifLinkUpDownTrapEnable: snmpd skips the column until a manager sets it,
     // so it is only declared (a Get answers noSuchInstance).
     ifx_cell(kIfHighSpeed, Value::Gauge32(static_cast<std::uint32_t>(speed / 1'000'000)));
-    // IFF_PROMISC is not in NetInterface; snmpd reports false(2) unless it is set.
-    ifx_cell(kIfPromiscuousMode, Value::Integer(kTruthFalse));
+    ifx_cell(kIfPromiscuousMode, Value::Integer(nic.promiscuous ? kTruthTrue : kTruthFalse));
     ifx_cell(kIfConnectorPresent, Value::Integer(loopback ? kTruthFalse : kTruthTrue));
     ifx_cell(kIfAlias, Value::OctetString(""));
     ifx_cell(kIfCounterDiscontinuityTime, Value::TimeTicks(row.discontinuity));

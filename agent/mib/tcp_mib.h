@@ -13,7 +13,9 @@ namespace mimamori::agent {
 /// first) and tcpListenerLocalPort. As in snmpd, the type follows the address
 /// length, so wildcard listeners are ipv4 "0.0.0.0" and ipv6 "::" (16 zero
 /// bytes), and IPv4-mapped IPv6 listeners stay ipv6 ::ffff:a.b.c.d.
-/// tcpListenerProcess is 0: SocketEndpoint has no owning process.
+/// Listeners sharing an address and port (SO_REUSEPORT) give one row.
+/// tcpListenerProcess is 0: finding a socket's owner needs every process's
+/// /proc/PID/fd, which the unprivileged agent cannot read.
 ///
 /// The rest of TCP-MIB (the scalars, tcpConnTable, tcpConnectionTable) needs
 /// data HostData does not provide and is not served.

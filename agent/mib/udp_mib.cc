@@ -53,8 +53,7 @@ class UdpMibProvider final : public MibProvider {
  private:
   // snmpd's udpTable lists the IPv4 sockets of /proc/net/udp in state 07
   // (not connected), indexed by the address's 4 bytes (an IpAddress index
-  // has no length) and the port. SocketEndpoint has no remote end, so every
-  // endpoint counts as not connected; the Linux HostData only returns those.
+  // has no length) and the port.
   static void WriteUdpTable(MibWriter& out, const std::vector<SocketEndpoint>& endpoints) {
     const Oid address_column = UdpEntryColumn(kUdpLocalAddress);
     const Oid port_column = UdpEntryColumn(kUdpLocalPort);
@@ -62,7 +61,7 @@ class UdpMibProvider final : public MibProvider {
     out.DeclareObject(port_column);
     std::set<std::vector<std::uint32_t>> seen;
     for (const SocketEndpoint& endpoint : endpoints) {
-      if (endpoint.address.size() != 4) continue;
+      if (endpoint.address.size() != 4 || endpoint.connected) continue;
       std::vector<std::uint32_t> index;
       for (char byte : endpoint.address) index.push_back(static_cast<unsigned char>(byte));
       index.push_back(endpoint.port);
@@ -78,15 +77,18 @@ class UdpMibProvider final : public MibProvider {
     std::set<std::vector<std::uint32_t>> seen;
     for (const SocketEndpoint& endpoint : endpoints) {
       const std::size_t length = endpoint.address.size();
-      if (length != 4 && length != 16) continue;  // snmpd drops other lengths too
+      const std::string remote =
+          endpoint.remote_address.empty() ? std::string(length, '\0') : endpoint.remote_address;
+      // snmpd drops other lengths too.
+      if ((length != 4 && length != 16) || (remote.size() != 4 && remote.size() != 16)) continue;
       std::vector<std::uint32_t> index;
-      index.reserve(2 * (3 + length) + 1);
+      index.reserve(2 * 3 + length + remote.size() + 1);
       AppendInetAddress(index, endpoint.address);
       index.push_back(endpoint.port);
-      AppendInetAddress(index, std::string(length, '\0'));
-      index.push_back(0);  // remote port
+      AppendInetAddress(index, remote);
+      index.push_back(endpoint.remote_port);
       // snmpd truncates the inode to 32 bits; a collision would need two
-      // sockets on one local port whose inodes differ by a multiple of 2^32.
+      // sockets with the same ends whose inodes differ by a multiple of 2^32.
       index.push_back(static_cast<std::uint32_t>(endpoint.inode));
       if (!seen.insert(index).second) continue;
       out.Cell(process_column, index, Value::Gauge32(0));

@@ -2,11 +2,19 @@
 // races and odd cases, and a sanity pass over the live system.
 #include "agent/linux/linux_host_data.h"
 
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -238,6 +246,9 @@ TEST(LinuxHostDataFixture, ProcessesRhel7) {
   EXPECT_EQ(zombie->path, "");
   EXPECT_EQ(zombie->rss_kb, 0u);
   EXPECT_FALSE(zombie->kernel_thread);  // empty cmdline, but its parent is not kthreadd
+  EXPECT_TRUE(zombie->empty_cmdline);
+  EXPECT_TRUE(kthreadd->empty_cmdline);
+  EXPECT_FALSE(sshd->empty_cmdline);
 }
 
 TEST(LinuxHostDataFixture, ProcessesRhel8And9) {
@@ -351,9 +362,18 @@ TEST(LinuxHostDataFixture, DisksAndSockets) {
   EXPECT_TRUE(udp[1].ipv6);
   EXPECT_EQ(udp[1].port, 323);
 
+  EXPECT_EQ(disks[0].io_ticks_ms, 20133u);
+
   LinuxHostData h7(FixtureRoot("rhel7"));
   EXPECT_EQ(h7.TcpListeners().size(), 6u);
-  EXPECT_EQ(h7.UdpEndpoints().size(), 7u);
+  // Every UDP socket, the connected DNS client's too (this used to be 7:
+  // unconnected sockets only).
+  const std::vector<SocketEndpoint> udp7 = h7.UdpEndpoints();
+  ASSERT_EQ(udp7.size(), 8u);
+  EXPECT_TRUE(udp7[3].connected);
+  EXPECT_EQ(udp7[3].remote_address, Bytes({10, 0, 7, 1}));
+  EXPECT_EQ(udp7[3].remote_port, 53);
+  EXPECT_TRUE(udp7[5].ipv6);  // udp6 follows udp
 }
 
 // ------------------------------------------------------------ odd trees
@@ -395,6 +415,10 @@ TEST(LinuxHostDataTree, VanishedAndOddProcesses) {
   tree.Write("proc/103/stat", "103 (a b) R 1 103" + stat_tail);
   tree.Write("proc/103/status", "State:\tR (running)\n");
   tree.Write("proc/103/cmdline", "/bin/a b\0-x\0"s);
+  // A command line with an empty argument and a line break: snmpd's form.
+  tree.Write("proc/105/stat", "105 (sh) S 1 105" + stat_tail);
+  tree.Write("proc/105/status", "Name:\tsh\n");
+  tree.Write("proc/105/cmdline", "sh\0-c\0a\nb\0\0after\0"s);
   // Garbage stat.
   tree.Write("proc/104/stat", "garbage\n");
   tree.Write("proc/104/status", "Name:\tx\n");
@@ -405,7 +429,7 @@ TEST(LinuxHostDataTree, VanishedAndOddProcesses) {
   tree.Write("proc/uptime", "5.5 1.0\n");
 
   const std::vector<ProcessInfo> p = LinuxHostData(tree.root()).Processes();
-  ASSERT_EQ(p.size(), 2u);
+  ASSERT_EQ(p.size(), 3u);
   const ProcessInfo* kworker = FindPid(p, 102);
   ASSERT_NE(kworker, nullptr);
   EXPECT_TRUE(kworker->kernel_thread);
@@ -418,6 +442,12 @@ TEST(LinuxHostDataTree, VanishedAndOddProcesses) {
   EXPECT_EQ(ab->path, "/bin/a b");
   EXPECT_EQ(ab->parameters, "-x");
   EXPECT_FALSE(ab->kernel_thread);
+  EXPECT_FALSE(ab->empty_cmdline);
+  EXPECT_TRUE(kworker->empty_cmdline);
+  const ProcessInfo* sh = FindPid(p, 105);
+  ASSERT_NE(sh, nullptr);
+  EXPECT_EQ(sh->path, "sh");
+  EXPECT_EQ(sh->parameters, "-c a\n");
 
   EXPECT_DOUBLE_EQ(LinuxHostData(tree.root()).UptimeSeconds(), 5.5);
 }
@@ -468,6 +498,25 @@ TEST(LinuxHostDataTree, MachineFileStatFsAndSysEdgeCases) {
   EXPECT_EQ(n[1].speed_bps, 0u);
   EXPECT_EQ(n[1].type, 0u);  // unreadable
   EXPECT_EQ(n[1].rx_bytes, 1u);
+  EXPECT_FALSE(n[0].promiscuous);
+  EXPECT_FALSE(n[1].promiscuous);
+}
+
+TEST(LinuxHostDataTree, PromiscuousFromTheFlagsFileInFixtureTrees) {
+  TempTree tree;
+  tree.Write("proc/net/dev",
+             "Inter-|\n face |\n"
+             "  eth0: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n"
+             "  eth1: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n");
+  tree.Write("sys/class/net/eth0/ifindex", "2\n");
+  tree.Write("sys/class/net/eth0/flags", "0x1103\n");  // IFF_PROMISC (0x100)
+  tree.Write("sys/class/net/eth1/ifindex", "3\n");
+  tree.Write("sys/class/net/eth1/flags", "0x1003\n");
+  const std::vector<NetInterface> n = LinuxHostData(tree.root()).Interfaces();
+  ASSERT_EQ(n.size(), 2u);
+  EXPECT_TRUE(n[0].promiscuous);
+  EXPECT_TRUE(n[0].admin_up);
+  EXPECT_FALSE(n[1].promiscuous);
 }
 
 // -------------------------------------------------------------- live system
@@ -509,6 +558,72 @@ TEST(LinuxHostDataLive, SanityAgainstOurOwnProcess) {
       EXPECT_EQ(nic.type, 772u);
     }
   }
+}
+
+const NetInterface* FindInterface(const std::vector<NetInterface>& interfaces,
+                                  const std::string& name) {
+  const auto it = std::find_if(interfaces.begin(), interfaces.end(),
+                               [&](const NetInterface& nic) { return nic.name == name; });
+  return it == interfaces.end() ? nullptr : &*it;
+}
+
+std::string SysFlags(const std::string& name) {
+  std::string text;
+  ReadFile("/sys/class/net/" + name + "/flags", text);
+  return text;
+}
+
+// A packet socket asking for promiscuous mode (what tcpdump does) raises the
+// interface's promiscuity, which /sys/class/net/NAME/flags shows, but not
+// the flag SIOCGIFFLAGS reports, which is what snmpd's ifPromiscuousMode
+// reads: the live agent must say false, as snmpd does.
+TEST(LinuxHostDataLive, PacketSocketPromiscuityIsNotPromiscuousMode) {
+  const int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+  if (fd < 0) GTEST_SKIP() << "no packet socket (needs CAP_NET_RAW): " << std::strerror(errno);
+  packet_mreq request{};
+  request.mr_ifindex = static_cast<int>(if_nametoindex("lo"));
+  request.mr_type = PACKET_MR_PROMISC;
+  const bool added =
+      setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &request, sizeof request) == 0;
+  std::string flags = SysFlags("lo");
+  const std::vector<NetInterface> interfaces = LinuxHostData().Interfaces();
+  close(fd);
+  ASSERT_TRUE(added) << std::strerror(errno);
+  ASSERT_NE(std::stoul(flags, nullptr, 16) & IFF_PROMISC, 0u) << "/sys flags " << flags;
+  const NetInterface* lo = FindInterface(interfaces, "lo");
+  ASSERT_NE(lo, nullptr);
+  EXPECT_FALSE(lo->promiscuous);
+}
+
+// "ip link set lo promisc on" sets the flag SIOCGIFFLAGS reports. Done in a
+// child in a network namespace of its own, so the machine's interfaces are
+// left alone; the child's /proc/net/dev is its namespace's.
+TEST(LinuxHostDataLive, PromiscuousModeSetByTheUserIsReported) {
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // Exit codes: 0 pass, 1 fail, 2 cannot test here (no privilege).
+    if (unshare(CLONE_NEWNET) != 0) _exit(2);
+    const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    ifreq request{};
+    std::strcpy(request.ifr_name, "lo");
+    if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &request) != 0) _exit(1);
+    const auto lo_promiscuous = [] {
+      const std::vector<NetInterface> interfaces = LinuxHostData().Interfaces();
+      const auto it = std::find_if(interfaces.begin(), interfaces.end(),
+                                   [](const NetInterface& nic) { return nic.name == "lo"; });
+      return it != interfaces.end() && it->promiscuous;
+    };
+    if (lo_promiscuous()) _exit(1);
+    request.ifr_flags = static_cast<short>(request.ifr_flags | IFF_PROMISC);
+    if (ioctl(fd, SIOCSIFFLAGS, &request) != 0) _exit(2);
+    _exit(lo_promiscuous() ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  if (WEXITSTATUS(status) == 2) GTEST_SKIP() << "cannot make a network namespace here";
+  EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
 }  // namespace

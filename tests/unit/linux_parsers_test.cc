@@ -493,17 +493,74 @@ TEST(ParseCmdline, FixturesAndEdgeCases) {
   EXPECT_EQ(c.path, "");
   EXPECT_EQ(c.parameters, "");
 
+  EXPECT_TRUE(c.empty);
+
   c = ParseCmdline("/bin/true");  // no terminating NUL
   EXPECT_EQ(c.path, "/bin/true");
   EXPECT_EQ(c.parameters, "");
+  EXPECT_FALSE(c.empty);
 
-  c = ParseCmdline("a\0\0b\0\0\0"s);  // an empty argv[1] keeps its place
+  // An empty argv[1] ends the parameters, as in snmpd (this used to expect
+  // " b": the old parser joined every argument, which snmpd does not).
+  c = ParseCmdline("a\0\0b\0\0\0"s);
   EXPECT_EQ(c.path, "a");
-  EXPECT_EQ(c.parameters, " b");
+  EXPECT_EQ(c.parameters, "");
 
   c = ParseCmdline("\0\0"s);
   EXPECT_EQ(c.path, "");
   EXPECT_EQ(c.parameters, "");
+  EXPECT_FALSE(c.empty);  // argv = {"", ""}: not a kernel thread
+}
+
+// The rules of snmpd 5.9.3's swrun_procfs_status.c (fgets of the file, then
+// NULs turned into spaces until two NULs in a row); each expectation is what
+// snmpd answers for a process started with that argv.
+TEST(ParseCmdline, AsSnmpdReadsIt) {
+  // The processes of the side-by-side integration test.
+  CommandLine c = ParseCmdline("sh\0-c\0sleep 3600; :\0\0after-it\0"s);
+  EXPECT_EQ(c.path, "sh");
+  EXPECT_EQ(c.parameters, "-c sleep 3600; :");  // the empty argument ends them
+  c = ParseCmdline("sh\0-c\0sleep 3600; :\0two\nlines\0after-it\0"s);
+  EXPECT_EQ(c.path, "sh");
+  EXPECT_EQ(c.parameters, "-c sleep 3600; : two\n");  // cut after the line break, which stays
+  c = ParseCmdline("sh\0-c\0sleep 3600; :\0"s + std::string(200, 'x') + "\0after-it\0"s);
+  EXPECT_EQ(c.parameters, "-c sleep 3600; : " + std::string(200, 'x') + " after-it");  // uncut here
+
+  // A line break in argv[0] ends the path there, and nothing follows it.
+  c = ParseCmdline("two\nlines\0-x\0"s);
+  EXPECT_EQ(c.path, "two\n");
+  EXPECT_EQ(c.parameters, "");
+  // A line break without any NUL.
+  c = ParseCmdline("sshd: user [priv]\nrest"s);
+  EXPECT_EQ(c.path, "sshd: user [priv]\n");
+  EXPECT_EQ(c.parameters, "");
+  // An empty argv[0] still has parameters.
+  c = ParseCmdline("\0-x\0-y\0"s);
+  EXPECT_EQ(c.path, "");
+  EXPECT_EQ(c.parameters, "-x -y");
+  // Only argv[0], with or without its NUL.
+  c = ParseCmdline("a\0"s);
+  EXPECT_EQ(c.path, "a");
+  EXPECT_EQ(c.parameters, "");
+  // The last argument need not end with a NUL; spaces inside arguments stay.
+  c = ParseCmdline("a\0b c\0d"s);
+  EXPECT_EQ(c.parameters, "b c d");
+  // setproctitle padding: one string and NULs.
+  c = ParseCmdline("nginx: worker process\0\0\0\0"s);
+  EXPECT_EQ(c.path, "nginx: worker process");
+  EXPECT_EQ(c.parameters, "");
+}
+
+TEST(ParseCmdline, OnlyTheFirst8190BytesAreRead) {
+  // snmpd's fgets(buf, BUFSIZ - 1) reads BUFSIZ - 2 = 8190 bytes at most.
+  CommandLine c = ParseCmdline("p\0"s + std::string(9000, 'x'));
+  EXPECT_EQ(c.parameters, std::string(8188, 'x'));
+  // argv[0] filling the buffer up to its NUL leaves no parameters.
+  c = ParseCmdline(std::string(8189, 'p') + "\0abc\0"s);
+  EXPECT_EQ(c.path.size(), 8189u);
+  EXPECT_EQ(c.parameters, "");
+  c = ParseCmdline(std::string(8188, 'p') + "\0abc\0"s);
+  EXPECT_EQ(c.parameters, "a");
 }
 
 // ------------------------------------------------------------------ net/dev
@@ -588,6 +645,11 @@ TEST(ParseDiskStats, Rhel7FourteenFields) {
   ExpectDisk(d[3], 11, 0, "sr0", 0, 0, 0, 0);
   ExpectDisk(d[4], 253, 0, "dm-0", 31903, 2232130, 413193, 6510595);
   ExpectDisk(d[5], 253, 1, "dm-1", 88, 4408, 0, 0);
+  // Field 13, "time spent doing I/Os (ms)".
+  EXPECT_EQ(d[0].io_ticks_ms, 187634u);
+  EXPECT_EQ(d[1].io_ticks_ms, 1407u);
+  EXPECT_EQ(d[3].io_ticks_ms, 0u);
+  EXPECT_EQ(d[5].io_ticks_ms, 24u);
 }
 
 TEST(ParseDiskStats, Rhel8EighteenFields) {
@@ -596,6 +658,8 @@ TEST(ParseDiskStats, Rhel8EighteenFields) {
   ExpectDisk(d[0], 252, 0, "vda", 91052, 8765634, 2099210, 37641622);
   ExpectDisk(d[4], 253, 0, "dm-0", 87012, 8585578, 2200431, 37596140);
   ExpectDisk(d[5], 253, 1, "dm-1", 1977, 73014, 8798, 70384);
+  EXPECT_EQ(d[0].io_ticks_ms, 698221u);  // the discard fields follow it
+  EXPECT_EQ(d[5].io_ticks_ms, 1901u);
 }
 
 TEST(ParseDiskStats, Rhel9TwentyFields) {
@@ -604,6 +668,9 @@ TEST(ParseDiskStats, Rhel9TwentyFields) {
   ExpectDisk(d[0], 252, 0, "vda", 20388, 1891230, 14321, 1209884);
   ExpectDisk(d[3], 11, 0, "sr0", 912, 116408, 0, 0);
   ExpectDisk(d[5], 253, 1, "dm-1", 97, 4490, 0, 0);
+  EXPECT_EQ(d[0].io_ticks_ms, 20133u);  // the discard and flush fields follow it
+  EXPECT_EQ(d[3].io_ticks_ms, 1130u);
+  EXPECT_EQ(d[5].io_ticks_ms, 40u);
 }
 
 TEST(ParseDiskStats, OldPartitionFormatAndMalformed) {
@@ -616,10 +683,12 @@ TEST(ParseDiskStats, OldPartitionFormatAndMalformed) {
       "   8   32 sdc 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18\n"  // too many
       "garbage\n"
       "\n"
-      "   8   48 sdd 5 0 6 0 7 0 8 0 0 0 0");
+      "   8   48 sdd 5 0 6 0 7 0 8 0 0 9 0");
   ASSERT_EQ(d.size(), 2u);
   ExpectDisk(d[0], 3, 1, "hda1", 11, 22, 33, 44);
+  EXPECT_EQ(d[0].io_ticks_ms, 0u);  // the old partition lines have none
   ExpectDisk(d[1], 8, 48, "sdd", 5, 6, 7, 8);
+  EXPECT_EQ(d[1].io_ticks_ms, 9u);
   EXPECT_TRUE(ParseDiskStats("").empty());
 }
 
@@ -646,6 +715,9 @@ TEST(ParseSocketTable, AddressByteOrder) {
   EXPECT_EQ(v4[0].inode, 1234u);
   EXPECT_EQ(v4[1].address, Bytes({10, 0, 9, 21}));
   EXPECT_EQ(v4[1].port, 8080);
+  EXPECT_EQ(v4[1].remote_address, kAny4);
+  EXPECT_EQ(v4[1].remote_port, 0);
+  EXPECT_FALSE(v4[1].connected);
 
   const char* tcp6 =
       "  sl  local_address                         remote_address                        st "
@@ -708,29 +780,66 @@ TEST(ParseSocketTable, TcpFixturesKeepOnlyListeners) {
   EXPECT_EQ(t9[1].inode, 24107u);
 }
 
-TEST(ParseSocketTable, UdpFixturesKeepUnconnected) {
+TEST(ParseSocketTable, UdpFixturesKeepEverySocket) {
+  // snmpd's udpEndpointTable lists connected sockets too (this used to
+  // expect 4: the parser kept only state 07, as snmpd's udpTable).
   const std::vector<SocketEndpoint> u7 =
       ParseSocketTable(Fixture("rhel7", "proc/net/udp"), false, false);
-  ASSERT_EQ(u7.size(), 4u);  // the connected DNS client socket (state 01) is left out
+  ASSERT_EQ(u7.size(), 5u);
   EXPECT_EQ(u7[0].port, 68);
+  EXPECT_EQ(u7[0].remote_address, kAny4);
+  EXPECT_EQ(u7[0].remote_port, 0);
+  EXPECT_FALSE(u7[0].connected);
   EXPECT_EQ(u7[1].port, 111);
   EXPECT_EQ(u7[2].address, kLoopback4);
   EXPECT_EQ(u7[2].port, 323);
   EXPECT_EQ(u7[2].inode, 15990u);
-  EXPECT_EQ(u7[3].port, 789);
+  // The DNS client socket, connected (state 01) to 10.0.7.1:53.
+  EXPECT_EQ(u7[3].address, Bytes({10, 0, 7, 21}));
+  EXPECT_EQ(u7[3].port, 45812);
+  EXPECT_EQ(u7[3].remote_address, Bytes({10, 0, 7, 1}));
+  EXPECT_EQ(u7[3].remote_port, 53);
+  EXPECT_TRUE(u7[3].connected);
+  EXPECT_EQ(u7[3].inode, 52011u);
+  EXPECT_EQ(u7[4].port, 789);
+  EXPECT_FALSE(u7[4].connected);
 
   const std::vector<SocketEndpoint> u9 =
       ParseSocketTable(Fixture("rhel9", "proc/net/udp6"), true, false);
   ASSERT_EQ(u9.size(), 1u);
   EXPECT_EQ(u9[0].address, kLoopback6);
   EXPECT_EQ(u9[0].port, 323);
+  EXPECT_EQ(u9[0].remote_address, kAny6);
 
-  // TCP listening state is not a UDP state and vice versa.
+  // UDP's states are not TCP's LISTEN. (The other direction is not checked
+  // any more: UDP parsing keeps every state, so it would take a TCP file's
+  // lines too.)
   EXPECT_TRUE(ParseSocketTable(Fixture("rhel9", "proc/net/udp"), false, true).empty());
-  EXPECT_TRUE(ParseSocketTable(Fixture("rhel9", "proc/net/tcp"), false, false).empty());
 }
 
-TEST(ParseSocketTable, ReusePortDuplicatesAreMerged) {
+TEST(ParseSocketTable, ConnectedIpv6UdpSocket) {
+  const char* udp6 =
+      "  sl  local_address                         remote_address                        st "
+      "tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n"
+      // [2001:db8:10::21]:40000 -> [2001:db8:10::1]:123
+      "  12: B80D0120000010000000000021000000:9C40 B80D0120000010000000000001000000:007B 01 "
+      "00000000:00000000 00:00000000 00000000   996        0 4242 2 0000000000000000 0\n";
+  const std::vector<SocketEndpoint> u = ParseSocketTable(udp6, true, false);
+  ASSERT_EQ(u.size(), 1u);
+  EXPECT_EQ(u[0].address,
+            Bytes({0x20, 0x01, 0x0d, 0xb8, 0x00, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x21}));
+  EXPECT_EQ(u[0].port, 40000);
+  EXPECT_EQ(u[0].remote_address,
+            Bytes({0x20, 0x01, 0x0d, 0xb8, 0x00, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01}));
+  EXPECT_EQ(u[0].remote_port, 123);
+  EXPECT_TRUE(u[0].connected);
+  EXPECT_EQ(u[0].inode, 4242u);
+}
+
+TEST(ParseSocketTable, ReusePortSocketsAreKeptApart) {
+  // SO_REUSEPORT: several sockets on one address and port. snmpd's
+  // udpEndpointTable has a row for each (the inode is in the index), so the
+  // parser keeps them all (this used to expect 3: the first one only).
   const char* udp =
       "   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  "
       "timeout inode ref pointer drops\n"
@@ -743,12 +852,14 @@ TEST(ParseSocketTable, ReusePortDuplicatesAreMerged) {
       "  102: 00000000:14EA 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        "
       "0 504 2 0000000000000000 0\n";
   const std::vector<SocketEndpoint> u = ParseSocketTable(udp, false, false);
-  ASSERT_EQ(u.size(), 3u);
+  ASSERT_EQ(u.size(), 4u);
   EXPECT_EQ(u[0].port, 5353);
-  EXPECT_EQ(u[0].inode, 501u);  // the first one is kept
-  EXPECT_EQ(u[1].address, kLoopback4);
+  EXPECT_EQ(u[0].inode, 501u);
   EXPECT_EQ(u[1].port, 5353);
-  EXPECT_EQ(u[2].port, 5354);
+  EXPECT_EQ(u[1].inode, 502u);
+  EXPECT_EQ(u[2].address, kLoopback4);
+  EXPECT_EQ(u[2].port, 5353);
+  EXPECT_EQ(u[3].port, 5354);
 }
 
 TEST(ParseSocketTable, Malformed) {
@@ -761,6 +872,8 @@ TEST(ParseSocketTable, Malformed) {
       "   5: 0100007F:0017 00000000:0000 A\n"    // state one digit
       "   6: 0100007F:0018\n"                    // cut before state
       "   7: 00000000000000000000000001000000:0016 00000000000000000000000000000000:0000 0A\n"
+      "   8: 0100007F:0019 0000000:0000 0A\n"  // remote address of 7 hex digits
+      "   9: 0100007F:001A 00000000 0A\n"      // remote without port
       "garbage\n"
       "\n";
   const std::vector<SocketEndpoint> v4 = ParseSocketTable(text, false, true);

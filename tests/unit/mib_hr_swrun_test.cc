@@ -24,7 +24,7 @@ Oid PerfCell(std::uint32_t column, std::uint32_t pid) {
 
 ProcessInfo Process(std::int32_t pid, std::string name, std::string path, std::string parameters,
                     char state, std::uint64_t cpu_ticks, std::uint64_t rss_kb,
-                    bool kernel_thread = false) {
+                    bool kernel_thread = false, bool empty_cmdline = false) {
   ProcessInfo p;
   p.pid = pid;
   p.name = std::move(name);
@@ -34,6 +34,8 @@ ProcessInfo Process(std::int32_t pid, std::string name, std::string path, std::s
   p.cpu_ticks = cpu_ticks;
   p.rss_kb = rss_kb;
   p.kernel_thread = kernel_thread;
+  // Kernel threads never have a command line.
+  p.empty_cmdline = empty_cmdline || kernel_thread;
   return p;
 }
 
@@ -47,7 +49,7 @@ class HrSWRunTest : public ::testing::Test {
         Process(1169, "sshd", "sshd: root@pts/0", "", 'R', 12, 10240),
         Process(2123, "java", "/usr/bin/java", "-Xmx2g -jar /opt/app/app.jar --port 8080", 'D',
                 987654, 2097152),
-        Process(3000, "defunct", "", "", 'Z', 5, 0),
+        Process(3000, "defunct", "", "", 'Z', 5, 0, false, true),
         Process(3001, "stopped", "/bin/sleep", "1000", 'T', 1, 100),
     };
   }
@@ -122,6 +124,25 @@ TEST_F(HrSWRunTest, StatusAndTypeMapping) {
   EXPECT_EQ(v.at(RunCell(6, 1169)), Value::Integer(4));
   // A process that rewrote its argv keeps it as one path.
   EXPECT_EQ(v.at(RunCell(4, 1169)), Value::OctetString("sshd: root@pts/0"));
+}
+
+TEST_F(HrSWRunTest, TypeFollowsAnEmptyCommandLineNotEmptyStrings) {
+  // argv = {""}: /proc/PID/cmdline is one NUL, not empty, so snmpd's fgets
+  // reads something and calls it an application, with empty path and
+  // parameters.
+  host_.processes = {Process(50, "blank", "", "", 'S', 0, 0)};
+  const auto v = Collect();
+  EXPECT_EQ(v.at(RunCell(4, 50)), Value::OctetString(""));
+  EXPECT_EQ(v.at(RunCell(5, 50)), Value::OctetString(""));
+  EXPECT_EQ(v.at(RunCell(6, 50)), Value::Integer(4));  // application
+}
+
+TEST_F(HrSWRunTest, ParametersAreServedAsTheHostGivesThem) {
+  // ProcessInfo carries snmpd's form already (procfs::ParseCmdline): the
+  // kept line break is served as is.
+  host_.processes = {Process(60, "sh", "sh", "-c sleep 3600; : two\n", 'S', 0, 0)};
+  const auto v = Collect();
+  EXPECT_EQ(v.at(RunCell(5, 60)), Value::OctetString("-c sleep 3600; : two\n"));
 }
 
 TEST_F(HrSWRunTest, BothTablesListTheSameProcesses) {

@@ -292,6 +292,17 @@ TEST_F(IfMibTest, PhysAddressIsSixBytes) {
   ExpectValue(got, IfEntry(6, 2), Value::OctetString(Bytes({0xaa, 0xbb, 0, 0, 0, 0})));
 }
 
+TEST_F(IfMibTest, PromiscuousModeIsTrueOrFalse) {
+  // TruthValue: true(1), false(2), from NetInterface::promiscuous.
+  NetInterface promiscuous = Ethernet(2, "eth0");
+  promiscuous.promiscuous = true;
+  host_.interfaces = {Loopback(), promiscuous, Ethernet(3, "eth1")};
+  const auto got = Collect();
+  ExpectValue(got, IfXEntry(16, 1), Value::Integer(2));
+  ExpectValue(got, IfXEntry(16, 2), Value::Integer(1));
+  ExpectValue(got, IfXEntry(16, 3), Value::Integer(2));
+}
+
 TEST_F(IfMibTest, AdminDownMeansOperDown) {
   NetInterface ifb = Ethernet(2, "ifb0");
   ifb.admin_up = false;

@@ -217,6 +217,61 @@ TEST_F(SocketMibTest, UdpIpv4MappedStaysIpv6) {
                                                   0,   0,  0, 0, 0, 0,   0, 0,  0, 0, 0, 0, 9})}));
 }
 
+SocketEndpoint Connected(std::string address, std::uint16_t port, std::string remote_address,
+                         std::uint16_t remote_port, std::uint64_t inode) {
+  SocketEndpoint endpoint = Endpoint(std::move(address), port, inode);
+  endpoint.remote_address = std::move(remote_address);
+  endpoint.remote_port = remote_port;
+  endpoint.connected = true;
+  return endpoint;
+}
+
+TEST_F(SocketMibTest, UdpConnectedSocketHasItsRemoteEndInTheIndex) {
+  // From snmpd's walk with a socket on 127.0.0.1:41509 connected to
+  // 127.0.0.1:9 (inode 948987), next to an unconnected one.
+  host_.udp_endpoints = {
+      Connected(Ipv4(127, 0, 0, 1), 41509, Ipv4(127, 0, 0, 1), 9, 948987),
+      Endpoint(Ipv4(127, 0, 0, 1), 11161, 8030),
+  };
+  const auto walked = Walk(MakeUdpMibProvider(context_), UdpEndpointTable());
+  EXPECT_EQ(Oids(walked),
+            (std::vector<Oid>{
+                UdpEndpointProcess({1, 4, 127, 0, 0, 1, 11161, 1, 4, 0, 0, 0, 0, 0, 8030}),
+                UdpEndpointProcess({1, 4, 127, 0, 0, 1, 41509, 1, 4, 127, 0, 0, 1, 9, 948987}),
+            }));
+  for (const auto& vb : walked) EXPECT_EQ(vb.value, Value::Gauge32(0)) << vb.oid.ToString();
+}
+
+TEST_F(SocketMibTest, UdpConnectedIpv6Socket) {
+  host_.udp_endpoints = {
+      Connected(Ipv4Mapped(10, 1, 2, 3), 5000, Ipv4Mapped(10, 1, 2, 4), 53, 77),
+  };
+  EXPECT_EQ(Oids(Walk(MakeUdpMibProvider(context_), UdpEndpointTable())),
+            (std::vector<Oid>{UdpEndpointProcess(
+                {2,  16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,   255, 255, 10, 1, 2, 3,  5000, 2,
+                 16, 0,  0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, 10,  1,  2, 4, 53, 77})}));
+}
+
+TEST_F(SocketMibTest, UdpTableLeavesConnectedSocketsOut) {
+  // mibII/udpTable.c lists state 07 (not connected) only.
+  host_.udp_endpoints = {
+      Connected(Ipv4(127, 0, 0, 1), 41509, Ipv4(127, 0, 0, 1), 9, 948987),
+      Endpoint(Ipv4(0, 0, 0, 0), 68, 10),
+  };
+  EXPECT_EQ(Oids(Walk(MakeUdpMibProvider(context_), UdpTable())),
+            (std::vector<Oid>{UdpEntry(1, {0, 0, 0, 0, 68}), UdpEntry(2, {0, 0, 0, 0, 68})}));
+}
+
+TEST_F(SocketMibTest, UdpRemoteAddressOfABadLengthIsDropped) {
+  host_.udp_endpoints = {
+      Connected(Ipv4(127, 0, 0, 1), 1000, Bytes({127, 0, 1}), 9, 1),
+      Connected(Ipv4(127, 0, 0, 1), 1001, Ipv4(127, 0, 0, 2), 9, 2),
+  };
+  EXPECT_EQ(
+      Oids(Walk(MakeUdpMibProvider(context_), UdpEndpointTable())),
+      (std::vector<Oid>{UdpEndpointProcess({1, 4, 127, 0, 0, 1, 1001, 1, 4, 127, 0, 0, 2, 9, 2})}));
+}
+
 TEST_F(SocketMibTest, UdpEmptyTables) {
   EXPECT_TRUE(Walk(MakeUdpMibProvider(context_), UdpTable()).empty());
   EXPECT_FALSE(view_->GetNext(UdpTable()));
