@@ -18,6 +18,8 @@ packages=(
   snmp snmpd zabbix-agent file procps iproute2 python3
   # the collector's /metrics is linted by promtool and scraped by a real Prometheus
   prometheus
+  # alerting: a real SMTP server for the mail tests
+  python3-aiosmtpd
 )
 
 missing=()
