@@ -311,7 +311,7 @@ class Writer {
     std::size_t n = UnsignedOctets(v);
     Header(tag, n);
     for (std::size_t i = n; i-- > 0;) {
-      out_.push_back(i >= 8 ? 0 : static_cast<std::uint8_t>(v >> (8 * i)));
+      out_.push_back(i >= 8 ? std::uint8_t{0} : static_cast<std::uint8_t>(v >> (8 * i)));
     }
   }
 
