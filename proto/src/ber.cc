@@ -315,18 +315,24 @@ class Writer {
     }
   }
 
-  void Base128(std::uint64_t v) {
-    std::size_t n = Base128Octets(v);
-    for (std::size_t i = n; i-- > 0;) {
-      std::uint8_t b = static_cast<std::uint8_t>((v >> (7 * i)) & 0x7F);
-      out_.push_back(i ? (b | 0x80) : b);
-    }
-  }
+  void ObjectId(const Oid& oid) { ObjectId(oid, OidContentSize(oid)); }
 
-  void ObjectId(const Oid& oid) {
-    Header(static_cast<std::uint8_t>(ValueType::kObjectId), OidContentSize(oid));
-    Base128(FirstSubidentifier(oid));
-    for (std::size_t i = 2; i < oid.size(); ++i) Base128(oid[i]);
+  // `content` is OidContentSize(oid), passed in when the caller has it. The
+  // sub-identifiers are written into a pre-sized tail: OIDs are most of an
+  // SNMP response's bytes.
+  void ObjectId(const Oid& oid, std::size_t content) {
+    Header(static_cast<std::uint8_t>(ValueType::kObjectId), content);
+    const std::size_t start = out_.size();
+    out_.resize(start + content);
+    std::uint8_t* p = out_.data() + start;
+    auto put = [&p](std::uint64_t v) {
+      for (std::size_t i = Base128Octets(v); i-- > 0;) {
+        const auto b = static_cast<std::uint8_t>((v >> (7 * i)) & 0x7F);
+        *p++ = i ? static_cast<std::uint8_t>(b | 0x80) : b;
+      }
+    };
+    put(FirstSubidentifier(oid));
+    for (std::size_t i = 2; i < oid.size(); ++i) put(oid[i]);
   }
 
   void Bytes(std::uint8_t tag, std::string_view bytes) {
@@ -445,8 +451,21 @@ std::size_t EncodedSizeWithVarbinds(const Message& message, std::size_t varbinds
 }
 
 void EncodeMessage(const Message& message, std::vector<std::uint8_t>& out) {
+  // Each binding's sizes once: they are needed for the list length, the
+  // binding's header and the OID's header.
+  struct BindingSizes {
+    std::size_t oid;
+    std::size_t content;
+  };
+  thread_local std::vector<BindingSizes> sizes_of;
+  sizes_of.clear();
   std::size_t list = 0;
-  for (const VarBind& vb : message.pdu.varbinds) list += EncodedSize(vb);
+  for (const VarBind& vb : message.pdu.varbinds) {
+    const std::size_t oid = OidContentSize(vb.oid);
+    const std::size_t content = TlvSize(oid) + TlvSize(ValueContentSize(vb.value));
+    sizes_of.push_back({oid, content});
+    list += TlvSize(content);
+  }
   const Sizes sizes = ComputeSizes(message, list);
   out.reserve(out.size() + TlvSize(sizes.message));
 
@@ -459,9 +478,10 @@ void EncodeMessage(const Message& message, std::vector<std::uint8_t>& out) {
   w.Signed(kIntegerTag, message.pdu.error_status);
   w.Signed(kIntegerTag, message.pdu.error_index);
   w.Header(kSequence, sizes.varbind_list);
-  for (const VarBind& vb : message.pdu.varbinds) {
-    w.Header(kSequence, VarBindContentSize(vb));
-    w.ObjectId(vb.oid);
+  for (std::size_t i = 0; i < message.pdu.varbinds.size(); ++i) {
+    const VarBind& vb = message.pdu.varbinds[i];
+    w.Header(kSequence, sizes_of[i].content);
+    w.ObjectId(vb.oid, sizes_of[i].oid);
     w.WriteValue(vb.value);
   }
 }
