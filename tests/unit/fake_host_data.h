@@ -1,10 +1,13 @@
 // A HostData whose answers are plain fields a test sets.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <map>
 #include <string>
 #include <vector>
 
+#include "agent/core/mib_provider.h"
 #include "agent/host/host_data.h"
 
 namespace mimamori::agent::testing {
@@ -49,5 +52,27 @@ struct FakeHostData : HostData {
   std::vector<SocketEndpoint> TcpListeners() override { return tcp_listeners; }
   std::vector<SocketEndpoint> UdpEndpoints() override { return udp_endpoints; }
 };
+
+/// Every instance `provider` writes, its cached and its per-request part,
+/// keyed by OID. A duplicate OID, or an instance outside the provider's
+/// roots, fails the calling test. `objects`, when given, receives the
+/// objects (scalars and columns) the provider declared.
+inline std::map<proto::Oid, proto::Value> CollectInstances(
+    MibProvider& provider, std::vector<proto::Oid>* objects = nullptr) {
+  MibWriter out;
+  provider.Collect(out);
+  provider.CollectVolatile(out);
+  if (objects) *objects = out.objects();
+  std::vector<proto::Oid> roots = provider.Roots();
+  for (auto& root : provider.VolatileRoots()) roots.push_back(root);
+  std::map<proto::Oid, proto::Value> instances;
+  for (const auto& vb : out.entries()) {
+    EXPECT_TRUE(instances.emplace(vb.oid, vb.value).second) << "duplicate " << vb.oid.ToString();
+    bool inside = false;
+    for (const auto& root : roots) inside = inside || vb.oid.StartsWith(root);
+    EXPECT_TRUE(inside) << vb.oid.ToString() << " is outside " << provider.Name() << "'s roots";
+  }
+  return instances;
+}
 
 }  // namespace mimamori::agent::testing

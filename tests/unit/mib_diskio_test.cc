@@ -35,16 +35,7 @@ DiskStat Disk(std::uint32_t major, std::uint32_t minor, std::string name) {
 
 class DiskIoTest : public ::testing::Test {
  protected:
-  std::map<Oid, Value> Collect() {
-    MibWriter writer;
-    provider_->Collect(writer);
-    std::map<Oid, Value> instances;
-    for (const auto& vb : writer.entries()) {
-      EXPECT_TRUE(instances.emplace(vb.oid, vb.value).second) << "duplicate " << vb.oid.ToString();
-      EXPECT_TRUE(vb.oid.StartsWith(provider_->Roots().at(0))) << vb.oid.ToString();
-    }
-    return instances;
-  }
+  std::map<Oid, Value> Collect() { return testing::CollectInstances(*provider_); }
 
   static void ExpectValue(const std::map<Oid, Value>& instances, const Oid& oid,
                           const Value& expected) {

@@ -72,16 +72,7 @@ class HrDeviceTest : public ::testing::Test {
     }
   }
 
-  std::map<Oid, Value> Collect() {
-    MibWriter out;
-    provider_->Collect(out);
-    objects_ = out.objects();
-    std::map<Oid, Value> values;
-    for (auto& vb : out.entries()) {
-      EXPECT_TRUE(values.emplace(vb.oid, vb.value).second) << "duplicate " << vb.oid.ToString();
-    }
-    return values;
-  }
+  std::map<Oid, Value> Collect() { return testing::CollectInstances(*provider_, &objects_); }
 
   bool Declared(const Oid& object) const {
     return std::find(objects_.begin(), objects_.end(), object) != objects_.end();

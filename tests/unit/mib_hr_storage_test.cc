@@ -65,16 +65,7 @@ class HrStorageTest : public ::testing::Test {
     host_.fs_usage["/sys/fs/cgroup"] = {4096, 3085510, 3085510, 3085510, 3085510, 3085509};
   }
 
-  std::map<Oid, Value> Collect() {
-    MibWriter out;
-    provider_->Collect(out);
-    objects_ = out.objects();
-    std::map<Oid, Value> values;
-    for (auto& vb : out.entries()) {
-      EXPECT_TRUE(values.emplace(vb.oid, vb.value).second) << "duplicate " << vb.oid.ToString();
-    }
-    return values;
-  }
+  std::map<Oid, Value> Collect() { return testing::CollectInstances(*provider_, &objects_); }
 
   std::vector<std::uint32_t> Indexes(const std::map<Oid, Value>& values) {
     std::vector<std::uint32_t> indexes;

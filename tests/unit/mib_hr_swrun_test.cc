@@ -54,16 +54,7 @@ class HrSWRunTest : public ::testing::Test {
     };
   }
 
-  std::map<Oid, Value> Collect() {
-    MibWriter out;
-    provider_->Collect(out);
-    objects_ = out.objects();
-    std::map<Oid, Value> values;
-    for (auto& vb : out.entries()) {
-      EXPECT_TRUE(values.emplace(vb.oid, vb.value).second) << "duplicate " << vb.oid.ToString();
-    }
-    return values;
-  }
+  std::map<Oid, Value> Collect() { return testing::CollectInstances(*provider_, &objects_); }
 
   testing::FakeHostData host_;
   SystemSettings system_;

@@ -51,14 +51,7 @@ class HrSystemTest : public ::testing::Test {
     host_.processes.resize(67);
   }
 
-  std::map<Oid, Value> Collect() {
-    MibWriter out;
-    provider_->Collect(out);
-    provider_->CollectVolatile(out);
-    std::map<Oid, Value> values;
-    for (auto& vb : out.entries()) values.emplace(vb.oid, vb.value);
-    return values;
-  }
+  std::map<Oid, Value> Collect() { return testing::CollectInstances(*provider_); }
 
   testing::FakeHostData host_;
   SystemSettings system_;

@@ -66,19 +66,7 @@ class IfMibTest : public ::testing::Test {
  protected:
   /// Every instance the provider writes, checking that none repeats and all
   /// lie under its roots.
-  std::map<Oid, Value> Collect() {
-    MibWriter writer;
-    provider_->Collect(writer);
-    std::map<Oid, Value> instances;
-    const auto roots = provider_->Roots();
-    for (const auto& vb : writer.entries()) {
-      EXPECT_TRUE(instances.emplace(vb.oid, vb.value).second) << "duplicate " << vb.oid.ToString();
-      bool inside = false;
-      for (const Oid& root : roots) inside = inside || vb.oid.StartsWith(root);
-      EXPECT_TRUE(inside) << vb.oid.ToString();
-    }
-    return instances;
-  }
+  std::map<Oid, Value> Collect() { return testing::CollectInstances(*provider_); }
 
   static void ExpectValue(const std::map<Oid, Value>& instances, const Oid& oid,
                           const Value& expected) {

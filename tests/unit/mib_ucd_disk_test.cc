@@ -34,16 +34,7 @@ class UcdDiskTest : public ::testing::Test {
     host_.fs_usage["/"] = {4096, 66053021, 61736348, 20767624, 16384000, 15892480};
   }
 
-  std::map<Oid, Value> Collect() {
-    MibWriter out;
-    provider_->Collect(out);
-    objects_ = out.objects();
-    std::map<Oid, Value> values;
-    for (auto& vb : out.entries()) {
-      EXPECT_TRUE(values.emplace(vb.oid, vb.value).second) << "duplicate " << vb.oid.ToString();
-    }
-    return values;
-  }
+  std::map<Oid, Value> Collect() { return testing::CollectInstances(*provider_, &objects_); }
 
   testing::FakeHostData host_;
   SystemSettings system_;

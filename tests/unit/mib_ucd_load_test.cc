@@ -20,15 +20,7 @@ Oid La(std::uint32_t column, std::uint32_t index) {
 
 class UcdLoadTest : public ::testing::Test {
  protected:
-  std::map<Oid, Value> Collect() {
-    MibWriter out;
-    provider_->Collect(out);
-    std::map<Oid, Value> values;
-    for (auto& vb : out.entries()) {
-      EXPECT_TRUE(values.emplace(vb.oid, vb.value).second) << "duplicate " << vb.oid.ToString();
-    }
-    return values;
-  }
+  std::map<Oid, Value> Collect() { return testing::CollectInstances(*provider_); }
 
   testing::FakeHostData host_;
   SystemSettings system_;
