@@ -75,4 +75,13 @@ inline std::map<proto::Oid, proto::Value> CollectInstances(
   return instances;
 }
 
+/// Expects `instances` (from CollectInstances) to hold `oid` with `expected`.
+inline void ExpectValue(const std::map<proto::Oid, proto::Value>& instances, const proto::Oid& oid,
+                        const proto::Value& expected) {
+  auto it = instances.find(oid);
+  ASSERT_NE(it, instances.end()) << "missing " << oid.ToString();
+  EXPECT_EQ(it->second, expected) << oid.ToString() << " = " << it->second.ToString()
+                                  << ", expected " << expected.ToString();
+}
+
 }  // namespace mimamori::agent::testing

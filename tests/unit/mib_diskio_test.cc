@@ -16,6 +16,8 @@
 namespace mimamori::agent {
 namespace {
 
+using testing::ExpectValue;
+
 using proto::Oid;
 using proto::Value;
 using proto::ValueType;
@@ -36,14 +38,6 @@ DiskStat Disk(std::uint32_t major, std::uint32_t minor, std::string name) {
 class DiskIoTest : public ::testing::Test {
  protected:
   std::map<Oid, Value> Collect() { return testing::CollectInstances(*provider_); }
-
-  static void ExpectValue(const std::map<Oid, Value>& instances, const Oid& oid,
-                          const Value& expected) {
-    auto it = instances.find(oid);
-    ASSERT_NE(it, instances.end()) << "missing " << oid.ToString();
-    EXPECT_EQ(it->second, expected)
-        << oid.ToString() << " = " << it->second.ToString() << ", expected " << expected.ToString();
-  }
 
   testing::FakeHostData host_;
   SystemSettings system_;

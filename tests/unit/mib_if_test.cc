@@ -15,6 +15,8 @@
 namespace mimamori::agent {
 namespace {
 
+using testing::ExpectValue;
+
 using proto::Oid;
 using proto::Value;
 using proto::ValueType;
@@ -67,14 +69,6 @@ class IfMibTest : public ::testing::Test {
   /// Every instance the provider writes, checking that none repeats and all
   /// lie under its roots.
   std::map<Oid, Value> Collect() { return testing::CollectInstances(*provider_); }
-
-  static void ExpectValue(const std::map<Oid, Value>& instances, const Oid& oid,
-                          const Value& expected) {
-    auto it = instances.find(oid);
-    ASSERT_NE(it, instances.end()) << "missing " << oid.ToString();
-    EXPECT_EQ(it->second, expected)
-        << oid.ToString() << " = " << it->second.ToString() << ", expected " << expected.ToString();
-  }
 
   testing::FakeHostData host_;
   SystemSettings system_;
