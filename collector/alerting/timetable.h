@@ -14,19 +14,10 @@
 
 #include "collector/calendar/business_calendar.h"
 #include "collector/core/clock.h"
+#include "collector/core/incident_terms.h"
 #include "collector/inventory/inventory.h"
 
 namespace mimamori::collector {
-
-/// Which of the spec's two tables an incident falls under.
-enum class IncidentScope {
-  kPlatform,  ///< 基盤全体の障害: failure of the whole platform
-  kVm,        ///< particular VMs failing because of the platform
-};
-
-/// Section 3: "high" when urgency is high, otherwise "low". May change while
-/// the incident is open; see PlanReports.
-enum class Priority { kHigh, kLow };
 
 /// The channels one report goes out on. "Phone" is not a mail: the notifier
 /// hands it to a configurable command or webhook (spec section 4).

@@ -34,6 +34,26 @@ std::string_view NodeKindName(NodeKind kind) {
   return "?";
 }
 
+std::string_view FailureClassName(FailureClass c) {
+  switch (c) {
+    case FailureClass::kAlive:
+      return "alive";
+    case FailureClass::kProcess:
+      return "process";
+    case FailureClass::kPort:
+      return "port";
+    case FailureClass::kService:
+      return "service";
+    case FailureClass::kWeb:
+      return "web";
+    case FailureClass::kResourceCritical:
+      return "resource-critical";
+    case FailureClass::kResourceWarning:
+      return "resource-warning";
+  }
+  return "?";
+}
+
 const System* Inventory::FindSystem(const std::string& name) const {
   for (const System& system : systems) {
     if (system.name == name) return &system;

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "collector/core/incident_terms.h"
+
 namespace mimamori::collector {
 
 /// Service level of a system (spec section 2). C-dev is level C used for
@@ -21,15 +23,53 @@ enum class NodeKind { kVm, kEsxiHost, kStorage, kNetwork, kVcenter, kMonitoringS
 std::string_view ServiceLevelName(ServiceLevel level);  ///< "A", "B", "C", "C-dev"
 std::string_view NodeKindName(NodeKind kind);           ///< "vm", "esxi-host", ...
 
+/// A person reports go to. `mail` is required for owners and contacts;
+/// `phone` (free text, e.g. "+81-59-000-0000") is where the phone channel
+/// calls, may be empty.
 struct Owner {
   std::string name;
   std::string mail;
+  std::string phone;
+};
+
+/// What kind of failure a state change is, for the priority rules (spec
+/// section 3 judges urgency; these are the defaults an operator can change).
+enum class FailureClass {
+  kAlive,             ///< "alive": ping (node down)
+  kProcess,           ///< "process"
+  kPort,              ///< "port"
+  kService,           ///< "service": Windows service
+  kWeb,               ///< "web"
+  kResourceCritical,  ///< "resource-critical"
+  kResourceWarning,   ///< "resource-warning"
+};
+std::string_view FailureClassName(FailureClass c);
+
+/// Failure class -> priority. Defaults (issue 4): every failure is high
+/// except a resource warning, which is low.
+struct PriorityRules {
+  std::map<FailureClass, Priority> by_class = {
+      {FailureClass::kAlive, Priority::kHigh},
+      {FailureClass::kProcess, Priority::kHigh},
+      {FailureClass::kPort, Priority::kHigh},
+      {FailureClass::kService, Priority::kHigh},
+      {FailureClass::kWeb, Priority::kHigh},
+      {FailureClass::kResourceCritical, Priority::kHigh},
+      {FailureClass::kResourceWarning, Priority::kLow},
+  };
+  Priority For(FailureClass c) const {
+    auto it = by_class.find(c);
+    return it == by_class.end() ? Priority::kHigh : it->second;
+  }
 };
 
 struct System {
   std::string name;
   ServiceLevel level = ServiceLevel::kA;
   std::vector<Owner> owners;
+  /// Per-system overrides of the platform's priority rules (only the classes
+  /// given; the rest follow `alerting.priority`).
+  std::map<FailureClass, Priority> priority;
 };
 
 /// Warning and critical levels in percent; a value at or over the level
@@ -177,11 +217,79 @@ struct MetricsSettings {
   std::string listen = "127.0.0.1:9716";  ///< /metrics and /healthz
 };
 
+/// The SMTP submission the reports go out by (see SmtpSettings).
+struct MailSettings {
+  std::string url;  ///< "smtp://host:25" or "smtps://host:465"; "" = mail not configured
+  bool starttls = false;
+  std::string user;           ///< SMTP AUTH user; "" = no AUTH
+  std::string password_file;  ///< or password_env; never the password itself
+  std::string password_env;
+  std::string from;       ///< From: address (required when url is set)
+  std::string from_name;  ///< display name, may be Japanese
+  std::chrono::milliseconds timeout{30000};
+};
+
+/// The phone channel (spec section 4: "phone" is handed to a configurable
+/// command or webhook and recorded). At most one of command / webhook_url;
+/// with neither, a phone duty is mailed to `alerting.on_duty` as "call
+/// required: whom, by when".
+struct PhoneSettings {
+  /// argv of a program run once per phone report (no shell); the report is
+  /// given as JSON on stdin and in the environment (see docs/alerting.md).
+  std::vector<std::string> command;
+  std::string webhook_url;  ///< http(s) URL receiving a JSON POST
+  /// Optional bearer token for the webhook, from a file or the environment.
+  std::string token_file;
+  std::string token_env;
+  std::chrono::milliseconds timeout{10000};
+};
+
+/// Retry policy of the outbox: the wait after the n-th failed attempt is
+/// min(initial * 2^(n-1), max).
+struct RetrySettings {
+  std::chrono::seconds initial{30};
+  std::chrono::seconds max{600};
+  /// Phone attempts before the duty is handed to the on-duty mail address.
+  int phone_attempts = 3;
+};
+
+/// A suppression window from the config (spec section 5). Exactly one of
+/// node / system is set.
+struct ConfiguredSuppression {
+  std::string node;
+  std::string system;
+  std::string start;  ///< "YYYY-MM-DD HH:MM" Asia/Tokyo, as written
+  std::string end;
+  std::string reason;
+  std::string requested_by;
+  int line = 0;
+};
+
+struct AlertingSettings {
+  std::vector<Owner> platform_managers;   ///< 統括責任者
+  std::vector<Owner> ict_service_center;  ///< ICTサービスセンター管理者
+  std::vector<Owner> on_duty;  ///< gets "call required" mails when no phone channel works
+  MailSettings mail;
+  PhoneSettings phone;
+  RetrySettings retry;
+  PriorityRules priority;
+  std::string ledger = "/var/lib/mimamori/ledger.db";
+  std::string templates = "/etc/mimamori/templates";
+  /// Failures detected within this window of the first are grouped into one
+  /// incident (well inside the shortest first-report deadline, 5 min).
+  std::chrono::seconds grouping_window{60};
+  /// This many VMs of one ESXi host failing within one window make one
+  /// platform-wide incident instead of one per VM.
+  int platform_vm_threshold = 3;
+  std::vector<ConfiguredSuppression> suppressions;
+};
+
 struct Inventory {
   std::string platform_name = "第三期サーバ仮想基盤";
   Defaults defaults;
   CalendarSettings calendar;
   MetricsSettings metrics;
+  AlertingSettings alerting;
   std::vector<System> systems;
   std::vector<Node> nodes;
   std::string source;  ///< the file it was read from

@@ -32,6 +32,8 @@
 #include <variant>
 #include <vector>
 
+#include "collector/core/incident_terms.h"
+
 struct sqlite3;
 
 namespace mimamori::collector {
@@ -109,8 +111,6 @@ class [[nodiscard]] LedgerResult {
 // ---------------------------------------------------------------------------
 // Rows
 
-enum class IncidentScope { kPlatform, kVm };   ///< "platform", "vm"
-enum class Priority { kHigh, kLow };           ///< "high", "low"
 enum class IncidentStatus { kOpen, kClosed };  ///< "open", "closed"
 
 /// The timeline's entries.

@@ -78,9 +78,9 @@ std::optional<double> Metric(const CheckReport& report, const std::string& name)
 class PingMonitorTest : public ::testing::Test {
  protected:
   PingMonitorTest() {
-    inventory_.systems = {{"juki", ServiceLevel::kA, {}},
-                          {"kaihatsu", ServiceLevel::kCDev, {}},
-                          {"toshokan", ServiceLevel::kC, {}}};
+    inventory_.systems = {{"juki", ServiceLevel::kA, {}, {}},
+                          {"kaihatsu", ServiceLevel::kCDev, {}, {}},
+                          {"toshokan", ServiceLevel::kC, {}, {}}};
     Node node;
     node.name = "web01";
     node.address = "10.0.0.5";
