@@ -120,6 +120,17 @@ LedgerResult<std::vector<ReportId>> QueueIncidentReport(Ledger& ledger, const Al
                                                         IncidentId id, const ReportRequest& request,
                                                         TimePoint now);
 
+/// Queues the first report the incident's current plan owes, unless one was
+/// already queued (inside the caller's transaction). Used when the priority
+/// changes and by the engine.
+LedgerStatus QueueOwedFirstReport(Ledger& ledger, const AlertingContext& ctx,
+                                  const Incident& incident, TimePoint now);
+
+/// Closes `incident` at `at` (recovery completion) and queues its final
+/// report, inside the caller's transaction.
+LedgerStatus CloseAndReport(Ledger& ledger, const AlertingContext& ctx, const Incident& incident,
+                            TimePoint at, const std::string& actor, const std::string& text);
+
 /// Suppression windows (spec section 5). The start and resumption mails are
 /// queued by the engine when the window starts and ends (IncidentEngine::Tick),
 /// so a window added for later still mails at its start.
