@@ -1,0 +1,726 @@
+#include "collector/alerting/incident_engine.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "collector/alerting/mail_message.h"
+#include "collector/alerting/report_wording.h"
+#include "collector/core/log.h"
+
+namespace mimamori::collector {
+namespace {
+
+/// Hourly continuing reports are queued this long before they are due, so
+/// that a prompt sender delivers them by their due time, not just after it.
+constexpr std::chrono::minutes kContinuingLead{1};
+/// A group whose incident could not be written is tried again this soon.
+constexpr std::chrono::seconds kRetryWrite{5};
+constexpr const char* kSystemActor = "mimamori";
+
+bool IsPlatformDevice(NodeKind kind) {
+  return kind == NodeKind::kEsxiHost || kind == NodeKind::kStorage || kind == NodeKind::kNetwork;
+}
+
+std::string ChangeText(const StateChange& c) {
+  std::string text = std::string(StatusName(c.from)) + " → " + std::string(StatusName(c.to));
+  if (!c.reason.empty()) text += ": " + c.reason;
+  return text;
+}
+
+std::string IdText(IncidentId id) { return std::to_string(id); }
+
+}  // namespace
+
+IncidentEngine::IncidentEngine(Ledger& ledger, const Clock& clock, AlertingContext context)
+    : ledger_(ledger), clock_(clock), ctx_(std::move(context)) {
+  IndexOpenIncidents();
+  SyncConfiguredSuppressions();
+}
+
+void IncidentEngine::SetContext(AlertingContext context) {
+  ctx_ = std::move(context);
+  SyncConfiguredSuppressions();
+}
+
+std::size_t IncidentEngine::waiting() const {
+  std::size_t n = 0;
+  for (const auto& [key, group] : groups_) n += group.failures.size();
+  return n;
+}
+
+std::optional<TimePoint> IncidentEngine::NextGroupDeadline() const {
+  std::optional<TimePoint> next;
+  for (const auto& [key, group] : groups_) {
+    TimePoint end = group.opened + ctx_.inventory->alerting.grouping_window;
+    if (!next || end < *next) next = end;
+  }
+  return next;
+}
+
+bool IncidentEngine::Failed(const LedgerStatus& status, std::string_view what,
+                            const std::string& node, const std::string& monitor,
+                            std::optional<IncidentId> incident) {
+  if (!status) return false;
+  ++stats_.ledger_errors;
+  const std::string id = incident ? IdText(*incident) : std::string();
+  Log(LogLevel::kError, {node, monitor, id}, std::string(what) + ": " + status->message);
+  return true;
+}
+
+Priority IncidentEngine::PriorityOf(const StateChange& change) const {
+  FailureClass failure = FailureClass::kAlive;
+  if (change.kind == "process") {
+    failure = FailureClass::kProcess;
+  } else if (change.kind == "port") {
+    failure = FailureClass::kPort;
+  } else if (change.kind == "service") {
+    failure = FailureClass::kService;
+  } else if (change.kind == "web") {
+    failure = FailureClass::kWeb;
+  } else if (change.kind == "resource") {
+    failure = change.to == Status::kCritical ? FailureClass::kResourceCritical
+                                             : FailureClass::kResourceWarning;
+  }
+  const Inventory& inv = *ctx_.inventory;
+  if (const Node* node = inv.FindNode(change.node)) {
+    if (const System* system = inv.FindSystem(node->system)) {
+      if (auto it = system->priority.find(failure); it != system->priority.end()) {
+        return it->second;
+      }
+    }
+  }
+  return inv.alerting.priority.For(failure);
+}
+
+std::string IncidentEngine::GroupKeyOf(const std::string& node) const {
+  const Node* n = ctx_.inventory->FindNode(node);
+  if (n && n->kind == NodeKind::kVm && !n->host.empty()) return n->host;
+  return node;
+}
+
+bool IncidentEngine::Suppressed(const std::string& node, TimePoint at) const {
+  const Node* n = ctx_.inventory->FindNode(node);
+  for (const Suppression& s : active_suppressions_) {
+    if (at < s.starts_at || at >= s.ends_at) continue;
+    if (s.cancelled_at && *s.cancelled_at <= at) continue;
+    if (s.target_kind == SuppressionTarget::kNode && s.target == node) return true;
+    if (s.target_kind == SuppressionTarget::kSystem && n && n->system == s.target) return true;
+  }
+  return false;
+}
+
+void IncidentEngine::IndexOpenIncidents() {
+  node_incident_.clear();
+  host_incident_.clear();
+  auto open = ledger_.OpenIncidents();
+  if (!open) {
+    Failed(open.error(), "reading open incidents");
+    return;
+  }
+  for (const Incident& incident : *open) {
+    auto timeline = ledger_.Timeline(incident.id);
+    if (!timeline) {
+      Failed(timeline.error(), "reading incident", {}, {}, incident.id);
+      continue;
+    }
+    for (const IncidentMonitor& m : timeline->monitors) node_incident_[m.node] = incident.id;
+    for (const AffectedVm& vm : timeline->affected_vms) node_incident_[vm.vm] = incident.id;
+    if (incident.scope == IncidentScope::kPlatform && !timeline->monitors.empty()) {
+      host_incident_[GroupKeyOf(timeline->monitors.front().node)] = incident.id;
+    }
+  }
+}
+
+void IncidentEngine::Forget(IncidentId id) {
+  std::erase_if(node_incident_, [id](const auto& kv) { return kv.second == id; });
+  std::erase_if(host_incident_, [id](const auto& kv) { return kv.second == id; });
+  continuing_.erase(id);
+}
+
+void IncidentEngine::Accept(const std::vector<StateChange>& changes) {
+  for (const StateChange& c : changes) {
+    TimePoint& last = last_change_[{c.node, c.monitor}];
+    last = std::max(last, c.detected_at);
+    if (c.to == Status::kOk) {
+      OnRecovery(c);
+    } else if (IsFailure(c.to)) {
+      OnFailure(c);
+    } else if (auto it = node_incident_.find(c.node); it != node_incident_.end()) {
+      // UNKNOWN (the check could not judge, e.g. the node is down) opens
+      // nothing by itself; it is recorded on the node's open incident.
+      IncidentEvent event{0,      it->second, clock_.Now(), EventKind::kStateChange, kSystemActor,
+                          c.node, c.monitor,  ChangeText(c)};
+      auto appended = ledger_.AppendEvent(event);
+      if (!appended)
+        Failed(appended.error(), "recording a state change", c.node, c.monitor, it->second);
+    }
+  }
+}
+
+void IncidentEngine::OnFailure(const StateChange& change) {
+  failing_[{change.node, change.monitor}] = change;
+  const LogSubject subject{change.node, change.monitor, {}};
+
+  if (auto it = node_incident_.find(change.node); it != node_incident_.end()) {
+    JoinIncident(it->second, change);
+    return;
+  }
+  if (auto it = host_incident_.find(GroupKeyOf(change.node)); it != host_incident_.end()) {
+    JoinIncident(it->second, change);
+    return;
+  }
+  if (Suppressed(change.node, change.detected_at)) {
+    ++stats_.suppressed_changes;
+    Log(LogLevel::kInfo, subject,
+        "failure inside a suppression window: recorded, no incident: " + ChangeText(change));
+    return;
+  }
+  const std::string key = GroupKeyOf(change.node);
+  auto [it, inserted] = groups_.try_emplace(key);
+  if (inserted) it->second.opened = clock_.Now();
+  it->second.failures.push_back(change);
+}
+
+void IncidentEngine::OnRecovery(const StateChange& change) {
+  failing_.erase({change.node, change.monitor});
+  // A member of a group still waiting: the group opens its incident anyway
+  // (the failure was confirmed and is recorded) and this recovery follows.
+  if (auto g = groups_.find(GroupKeyOf(change.node)); g != groups_.end()) {
+    for (const StateChange& f : g->second.failures) {
+      if (f.node == change.node && f.monitor == change.monitor) {
+        g->second.recoveries.push_back(change);
+        return;
+      }
+    }
+  }
+  auto found = ledger_.FindOpenIncident(change.node, change.monitor);
+  if (!found) {
+    Failed(found.error(), "finding the incident of a recovery", change.node, change.monitor);
+    return;
+  }
+  if (!*found) return;
+  const IncidentId id = **found;
+  bool closed = false;
+  LedgerStatus status = ledger_.Transaction([&](Ledger& l) -> LedgerStatus {
+    IncidentEvent event{0,
+                        id,
+                        clock_.Now(),
+                        EventKind::kStateChange,
+                        kSystemActor,
+                        change.node,
+                        change.monitor,
+                        ChangeText(change)};
+    if (auto e = l.AppendEvent(event); !e) return e.error();
+    auto timeline = l.Timeline(id);
+    if (!timeline) return timeline.error();
+    for (const IncidentMonitor& m : timeline->monitors) {
+      if (failing_.contains({m.node, m.monitor})) return std::nullopt;
+    }
+    closed = true;
+    return CloseAndReport(l, ctx_, timeline->incident, change.detected_at, kSystemActor,
+                          "全監視項目が復旧しました (all monitors recovered)");
+  });
+  if (Failed(status, "recording a recovery", change.node, change.monitor, id)) return;
+  if (closed) {
+    ++stats_.incidents_closed;
+    Forget(id);
+    Log(LogLevel::kInfo, {change.node, change.monitor, IdText(id)},
+        "incident closed: all monitors recovered; final report queued");
+  }
+}
+
+void IncidentEngine::JoinIncident(IncidentId id, const StateChange& change) {
+  const Node* node = ctx_.inventory->FindNode(change.node);
+  LedgerStatus status = ledger_.Transaction([&](Ledger& l) -> LedgerStatus {
+    auto incident = l.GetIncident(id);
+    if (!incident) return incident.error();
+    const TimePoint now = clock_.Now();
+    IncidentMonitor monitor{id, change.node, change.monitor, node ? node->system : "", now};
+    if (auto e = l.AttachMonitor(monitor)) return e;
+    if (incident->scope == IncidentScope::kPlatform && node && node->kind == NodeKind::kVm) {
+      if (auto e = l.AddAffectedVm({id, change.node, node->system, node->host, now})) return e;
+    }
+    IncidentEvent event{0,
+                        id,
+                        now,
+                        EventKind::kStateChange,
+                        kSystemActor,
+                        change.node,
+                        change.monitor,
+                        ChangeText(change)};
+    if (auto e = l.AppendEvent(event); !e) return e.error();
+    // The rules may only raise the priority on their own; lowering it is an
+    // operator's judgement.
+    if (incident->priority == Priority::kLow && PriorityOf(change) == Priority::kHigh) {
+      if (auto e = l.ChangePriority(id, Priority::kHigh, now, kSystemActor,
+                                    "より緊急度の高い障害を検知: " + change.monitor + " " +
+                                        std::string(StatusName(change.to)))) {
+        return e;
+      }
+      incident->priority = Priority::kHigh;
+      if (auto e = QueueOwedFirstReport(l, ctx_, *incident, now)) return e;
+    }
+    return std::nullopt;
+  });
+  if (Failed(status, "adding a failure to its incident", change.node, change.monitor, id)) return;
+  ++stats_.incidents_updated;
+  node_incident_[change.node] = id;
+  Log(LogLevel::kInfo, {change.node, change.monitor, IdText(id)},
+      "joined the open incident: " + ChangeText(change));
+}
+
+void IncidentEngine::Tick() {
+  const TimePoint now = clock_.Now();
+  auto active = ledger_.ActiveSuppressions(now);
+  if (active) {
+    active_suppressions_ = std::move(*active);
+  } else {
+    Failed(active.error(), "reading suppressions");
+  }
+
+  std::vector<std::string> due;
+  for (const auto& [key, group] : groups_) {
+    if (now >= group.opened + ctx_.inventory->alerting.grouping_window) due.push_back(key);
+  }
+  // A storage or network failure takes every VM failure waiting anywhere:
+  // VMs on every host depend on it.
+  for (const std::string& key : due) {
+    auto it = groups_.find(key);
+    if (it == groups_.end()) continue;
+    Group group = std::move(it->second);
+    groups_.erase(it);
+    bool wide = false;
+    for (const StateChange& f : group.failures) {
+      const Node* n = ctx_.inventory->FindNode(f.node);
+      wide |= n && (n->kind == NodeKind::kStorage || n->kind == NodeKind::kNetwork);
+    }
+    if (wide) {
+      for (auto other = groups_.begin(); other != groups_.end();) {
+        group.failures.insert(group.failures.end(), other->second.failures.begin(),
+                              other->second.failures.end());
+        group.recoveries.insert(group.recoveries.end(), other->second.recoveries.begin(),
+                                other->second.recoveries.end());
+        other = groups_.erase(other);
+      }
+    }
+    FlushGroup(key, std::move(group));
+  }
+
+  QueueContinuingReports(now);
+  QueueSuppressionMails(now);
+}
+
+void IncidentEngine::FlushGroup(const std::string& key, Group group) {
+  const Inventory& inv = *ctx_.inventory;
+  // The latest failure of each monitor; a monitor that joined an incident
+  // meanwhile is no longer the group's.
+  std::vector<StateChange> failures;
+  for (const StateChange& f : group.failures) {
+    auto same = std::find_if(failures.begin(), failures.end(), [&](const StateChange& g) {
+      return g.node == f.node && g.monitor == f.monitor;
+    });
+    if (same != failures.end()) {
+      *same = f;
+    } else {
+      failures.push_back(f);
+    }
+  }
+  if (failures.empty()) return;
+
+  bool platform = false;
+  std::set<std::string> vms;
+  for (const StateChange& f : failures) {
+    const Node* n = inv.FindNode(f.node);
+    if (n && IsPlatformDevice(n->kind)) platform = true;
+    if (n && n->kind == NodeKind::kVm) vms.insert(f.node);
+  }
+  if (vms.size() >= static_cast<std::size_t>(inv.alerting.platform_vm_threshold)) platform = true;
+
+  const std::uint64_t errors_before = stats_.ledger_errors;
+  if (platform) {
+    OpenPlatformIncident(key, failures);
+  } else {
+    std::map<std::string, std::vector<StateChange>> by_node;
+    for (const StateChange& f : failures) by_node[f.node].push_back(f);
+    for (const auto& [node, list] : by_node) OpenNodeIncident(node, list);
+  }
+  if (stats_.ledger_errors != errors_before) {
+    // Not lost: the group waits again and is written when the ledger works.
+    // Members already written joined an incident and are skipped next time.
+    Group retry;
+    retry.opened = clock_.Now() - inv.alerting.grouping_window + kRetryWrite;
+    for (const StateChange& f : failures) {
+      if (!node_incident_.contains(f.node)) retry.failures.push_back(f);
+    }
+    retry.recoveries = group.recoveries;
+    if (!retry.failures.empty()) {
+      groups_[key] = std::move(retry);
+      return;
+    }
+  }
+  for (const StateChange& r : group.recoveries) {
+    if (!failing_.contains({r.node, r.monitor})) OnRecovery(r);
+  }
+}
+
+void IncidentEngine::OpenNodeIncident(const std::string& node_name,
+                                      const std::vector<StateChange>& failures) {
+  const Inventory& inv = *ctx_.inventory;
+  const Node* node = inv.FindNode(node_name);
+  const ServiceLevel level = node ? inv.LevelOf(*node) : ServiceLevel::kA;
+  Priority priority = Priority::kLow;
+  TimePoint detected = failures.front().detected_at;
+  std::string text;
+  for (const StateChange& f : failures) {
+    if (PriorityOf(f) == Priority::kHigh) priority = Priority::kHigh;
+    detected = std::min(detected, f.detected_at);
+    text += f.node + " " + f.monitor + ": " + ChangeText(f) + "\n";
+  }
+  text.pop_back();
+  std::string title = node_name + ": " + failures.front().monitor + " " +
+                      std::string(StatusName(failures.front().to));
+  if (failures.size() > 1) title += " 他" + std::to_string(failures.size() - 1) + "件";
+
+  IncidentId id = 0;
+  const TimePoint now = clock_.Now();
+  LedgerStatus status = ledger_.Transaction([&](Ledger& l) -> LedgerStatus {
+    NewIncident incident{
+        IncidentScope::kVm, title, priority,     std::string(ServiceLevelName(level)),
+        detected,           now,   kSystemActor, text};
+    auto opened = l.OpenIncident(incident);
+    if (!opened) return opened.error();
+    id = *opened;
+    const std::string system = node ? node->system : "";
+    for (const StateChange& f : failures) {
+      if (auto e = l.AttachMonitor({id, f.node, f.monitor, system, now})) return e;
+      IncidentEvent event{0,      id,        now,          EventKind::kStateChange, kSystemActor,
+                          f.node, f.monitor, ChangeText(f)};
+      if (auto e = l.AppendEvent(event); !e) return e.error();
+    }
+    if (auto e = l.AddAffectedVm({id, node_name, system, node ? node->host : "", now})) return e;
+    auto row = l.GetIncident(id);
+    if (!row) return row.error();
+    return QueueOwedFirstReport(l, ctx_, *row, now);
+  });
+  if (Failed(status, "opening an incident", node_name, failures.front().monitor)) return;
+  ++stats_.incidents_opened;
+  node_incident_[node_name] = id;
+  Log(LogLevel::kInfo, {node_name, failures.front().monitor, IdText(id)},
+      "incident opened (vm, level " + std::string(ServiceLevelName(level)) + ", priority " +
+          std::string(PriorityName(priority)) + "): " + title);
+}
+
+void IncidentEngine::OpenPlatformIncident(const std::string& key,
+                                          const std::vector<StateChange>& failures) {
+  const Inventory& inv = *ctx_.inventory;
+  Priority priority = Priority::kLow;
+  TimePoint detected = failures.front().detected_at;
+  std::vector<std::string> devices;
+  std::vector<const Node*> affected;
+  auto add_affected = [&](const Node* n) {
+    if (n && n->kind == NodeKind::kVm &&
+        std::find(affected.begin(), affected.end(), n) == affected.end()) {
+      affected.push_back(n);
+    }
+  };
+  std::string text;
+  for (const StateChange& f : failures) {
+    if (PriorityOf(f) == Priority::kHigh) priority = Priority::kHigh;
+    detected = std::min(detected, f.detected_at);
+    text += f.node + " " + f.monitor + ": " + ChangeText(f) + "\n";
+    const Node* n = inv.FindNode(f.node);
+    if (n && IsPlatformDevice(n->kind) &&
+        std::find(devices.begin(), devices.end(), f.node) == devices.end()) {
+      devices.push_back(f.node);
+      // Every VM on a failed ESXi host is affected, failing yet or not.
+      if (n->kind == NodeKind::kEsxiHost) {
+        for (const Node& vm : inv.nodes) {
+          if (vm.host == f.node) add_affected(&vm);
+        }
+      }
+    }
+    add_affected(n);
+  }
+  text.pop_back();
+  std::string title = "基盤障害: ";
+  if (devices.empty()) {
+    title += "ホスト " + key + " 上の仮想マシン";
+  } else {
+    for (std::size_t i = 0; i < devices.size(); ++i) title += (i ? ", " : "") + devices[i];
+  }
+  title += " (影響VM " + std::to_string(affected.size()) + "台)";
+
+  IncidentId id = 0;
+  const TimePoint now = clock_.Now();
+  LedgerStatus status = ledger_.Transaction([&](Ledger& l) -> LedgerStatus {
+    NewIncident incident{
+        IncidentScope::kPlatform, title, priority, "", detected, now, kSystemActor, text};
+    auto opened = l.OpenIncident(incident);
+    if (!opened) return opened.error();
+    id = *opened;
+    for (const StateChange& f : failures) {
+      const Node* n = inv.FindNode(f.node);
+      if (auto e = l.AttachMonitor({id, f.node, f.monitor, n ? n->system : "", now})) return e;
+      IncidentEvent event{0,      id,        now,          EventKind::kStateChange, kSystemActor,
+                          f.node, f.monitor, ChangeText(f)};
+      if (auto e = l.AppendEvent(event); !e) return e.error();
+    }
+    for (const Node* vm : affected) {
+      if (auto e = l.AddAffectedVm({id, vm->name, vm->system, vm->host, now})) return e;
+    }
+    auto row = l.GetIncident(id);
+    if (!row) return row.error();
+    return QueueOwedFirstReport(l, ctx_, *row, now);
+  });
+  if (Failed(status, "opening a platform incident", key, failures.front().monitor)) return;
+  ++stats_.incidents_opened;
+  ++stats_.platform_incidents_opened;
+  host_incident_[key] = id;
+  for (const StateChange& f : failures) node_incident_[f.node] = id;
+  for (const Node* vm : affected) node_incident_[vm->name] = id;
+  Log(LogLevel::kInfo, {key, failures.front().monitor, IdText(id)},
+      "platform incident opened (priority " + std::string(PriorityName(priority)) + ", " +
+          std::to_string(failures.size()) + " failures): " + title);
+}
+
+void IncidentEngine::QueueContinuingReports(TimePoint now) {
+  auto open = ledger_.OpenIncidents();
+  if (!open) {
+    Failed(open.error(), "reading open incidents");
+    return;
+  }
+  std::set<IncidentId> open_ids;
+  for (const Incident& i : *open) open_ids.insert(i.id);
+  // Incidents closed elsewhere (an operator's `close`) are forgotten here.
+  std::set<IncidentId> known;
+  for (const auto& [node, id] : node_incident_) known.insert(id);
+  for (const auto& [host, id] : host_incident_) known.insert(id);
+  for (const auto& [id, entry] : continuing_) known.insert(id);
+  for (IncidentId id : known) {
+    if (!open_ids.contains(id)) Forget(id);
+  }
+
+  for (const Incident& incident : *open) {
+    ReportPlan plan = PlanFor(incident, *ctx_.calendar);
+    if (plan.continuing.kind != ContinuingKind::kHourly) continue;
+    auto entry = continuing_.find(incident.id);
+    if (entry == continuing_.end() || entry->second.first != incident.priority) {
+      auto timeline = ledger_.Timeline(incident.id);
+      if (!timeline) {
+        Failed(timeline.error(), "reading incident", {}, {}, incident.id);
+        continue;
+      }
+      std::optional<TimePoint> last;
+      for (const Report& r : timeline->reports) {
+        if (r.kind == ReportKind::kContinuing && (!last || r.due_at > *last)) last = r.due_at;
+      }
+      entry = continuing_
+                  .insert_or_assign(
+                      incident.id,
+                      std::make_pair(incident.priority,
+                                     NextContinuingReportDue(plan, incident.detected_at, last)))
+                  .first;
+    }
+    std::optional<TimePoint>& next = entry->second.second;
+    if (!next || now < *next - kContinuingLead) continue;
+    const TimePoint due = *next;
+    LedgerStatus status = ledger_.Transaction([&](Ledger& l) -> LedgerStatus {
+      ReportRequest request{ReportKind::kContinuing, plan.continuing.channels, due, {}};
+      auto ids = QueueIncidentReport(l, ctx_, incident.id, request, now);
+      if (!ids) return ids.error();
+      return std::nullopt;
+    });
+    if (Failed(status, "queueing a continuing report", {}, {}, incident.id)) continue;
+    ++stats_.reports_queued;
+    // After an outage of the collector only one catch-up report goes out
+    // (due at the first missed hour, so it shows as late), not one per hour.
+    next = NextContinuingReportDue(plan, incident.detected_at, std::max(now, due));
+    Log(LogLevel::kInfo, {{}, {}, IdText(incident.id)},
+        "continuing report queued, due " + FormatTokyoTime(due));
+  }
+}
+
+void IncidentEngine::SyncConfiguredSuppressions() {
+  const Inventory& inv = *ctx_.inventory;
+  const TimePoint now = clock_.Now();
+  for (const ConfiguredSuppression& cs : inv.alerting.suppressions) {
+    auto start = ParseTokyoTime(cs.start);
+    auto end = ParseTokyoTime(cs.end);
+    if (!start || !end || *end <= now) continue;
+    NewSuppression s;
+    s.target_kind = cs.node.empty() ? SuppressionTarget::kSystem : SuppressionTarget::kNode;
+    s.target = cs.node.empty() ? cs.system : cs.node;
+    s.starts_at = *start;
+    s.ends_at = *end;
+    s.reason = cs.reason;
+    s.requested_by = cs.requested_by.empty() ? "config" : cs.requested_by;
+    s.created_at = now;
+    auto existing = ledger_.ListSuppressions(*start - std::chrono::seconds(1));
+    if (!existing) {
+      Failed(existing.error(), "reading suppressions");
+      return;
+    }
+    bool known = std::any_of(existing->begin(), existing->end(), [&](const Suppression& e) {
+      return e.target_kind == s.target_kind && e.target == s.target && e.starts_at == s.starts_at &&
+             e.ends_at == s.ends_at;
+    });
+    if (known) continue;
+    auto added = ledger_.AddSuppression(s);
+    if (!added) {
+      Failed(added.error(), "adding a configured suppression", cs.node, {});
+      continue;
+    }
+    Log(LogLevel::kInfo, {cs.node, {}, {}},
+        "suppression " + std::to_string(*added) + " from the config: " + s.target + " " + cs.start +
+            " - " + cs.end);
+  }
+}
+
+LedgerStatus IncidentEngine::QueueSuppressionMail(const Suppression& s, bool start, TimePoint now) {
+  const Inventory& inv = *ctx_.inventory;
+  std::string system_name = s.target;
+  if (s.target_kind == SuppressionTarget::kNode) {
+    const Node* n = inv.FindNode(s.target);
+    if (n && !n->system.empty()) system_name = n->system + " (" + s.target + ")";
+  }
+  const System* system = nullptr;
+  if (s.target_kind == SuppressionTarget::kSystem) {
+    system = inv.FindSystem(s.target);
+  } else if (const Node* n = inv.FindNode(s.target)) {
+    system = inv.FindSystem(n->system);
+  }
+  // Spec section 5: "To: system owner". A node of no system (or a system
+  // without owners) goes to the platform managers, so the notice is not lost.
+  std::vector<std::string> to;
+  for (const Owner& o : system ? system->owners : std::vector<Owner>{}) to.push_back(o.mail);
+  if (to.empty()) {
+    for (const Owner& o : inv.alerting.platform_managers) to.push_back(o.mail);
+  }
+  if (to.empty()) {
+    return LedgerError{LedgerErrorKind::kInvalidArgument,
+                       "suppression " + std::to_string(s.id) + ": nobody to notify"};
+  }
+  const TimePoint end = s.cancelled_at ? std::min(*s.cancelled_at, s.ends_at) : s.ends_at;
+  MailValues values{{"platform_name", inv.platform_name},
+                    {"system_name", system_name},
+                    {"suppression_start", FormatYymmddHhmm(s.starts_at)},
+                    {"suppression_end", FormatYymmddHhmm(end)}};
+  const MailKind kind = start ? MailKind::kSuppressionStart : MailKind::kMonitoringResumed;
+  RenderedMail mail = ctx_.templates->Render(kind, values);
+  if (!mail.ok()) return LedgerError{LedgerErrorKind::kInvalidArgument, mail.error};
+  NewReport report;
+  report.suppression_id = s.id;
+  report.report_number = 1;
+  report.kind = start ? ReportKind::kSuppressionStart : ReportKind::kMonitoringResumed;
+  report.channel = Channel::kMail;
+  report.recipients = to;
+  report.subject = mail.subject;
+  report.body = mail.body;
+  report.message_id = MessageId(
+      "suppression-" + std::to_string(s.id) + (start ? ".start" : ".resumed"), ctx_.message_domain);
+  report.due_at = (start ? s.starts_at : end) + kPromptReportDeadline;
+  report.created_at = now;
+  auto queued = ledger_.EnqueueReport(report);
+  if (!queued && queued.error().kind != LedgerErrorKind::kDuplicate) return queued.error();
+  return std::nullopt;
+}
+
+void IncidentEngine::QueueSuppressionMails(TimePoint now) {
+  auto list = ledger_.ListSuppressions(now - std::chrono::hours(24));
+  if (!list) {
+    Failed(list.error(), "reading suppressions");
+    return;
+  }
+  for (const Suppression& s : *list) {
+    const bool cancelled_before_start = s.cancelled_at && *s.cancelled_at <= s.starts_at;
+    if (cancelled_before_start || s.starts_at > now) continue;
+    const std::string target = s.target;
+    if (!start_mailed_.contains(s.id)) {
+      if (Failed(QueueSuppressionMail(s, true, now), "queueing a suppression mail", target)) {
+        continue;
+      }
+      start_mailed_.insert(s.id);
+      ++stats_.reports_queued;
+      Log(LogLevel::kInfo, {target, {}, {}},
+          "suppression " + std::to_string(s.id) + " started: notice queued");
+    }
+    const TimePoint end = s.cancelled_at ? std::min(*s.cancelled_at, s.ends_at) : s.ends_at;
+    if (end > now || end_mailed_.contains(s.id)) continue;
+    if (Failed(QueueSuppressionMail(s, false, now), "queueing a resumption mail", target)) continue;
+    end_mailed_.insert(s.id);
+    ++stats_.reports_queued;
+    Log(LogLevel::kInfo, {target, {}, {}},
+        "suppression " + std::to_string(s.id) + " ended: monitoring resumed, notice queued");
+    // Failures that began inside the window and are still there now open
+    // their incidents, detected at the moment monitoring resumed.
+    std::erase_if(active_suppressions_, [&](const Suppression& a) { return a.id == s.id; });
+    std::vector<StateChange> still;
+    for (const auto& [key, change] : failing_) {
+      const Node* n = ctx_.inventory->FindNode(key.first);
+      const bool covered = s.target_kind == SuppressionTarget::kNode ? key.first == s.target
+                                                                     : (n && n->system == s.target);
+      if (covered && !node_incident_.contains(key.first)) still.push_back(change);
+    }
+    for (StateChange change : still) {
+      change.detected_at = std::max(change.detected_at, end);
+      change.reason += " (監視再開時に継続中)";
+      OnFailure(change);
+    }
+  }
+}
+
+void IncidentEngine::Reconcile(const std::vector<MonitorState>& current, TimePoint since) {
+  std::map<MonitorKey, const MonitorState*> by_key;
+  for (const MonitorState& s : current) by_key[{s.node, s.monitor}] = &s;
+  for (const MonitorState& s : current) {
+    if (!IsFailure(s.confirmed) || failing_.contains({s.node, s.monitor})) continue;
+    if (auto it = last_change_.find({s.node, s.monitor});
+        it != last_change_.end() && it->second >= s.last_checked) {
+      continue;
+    }
+    StateChange change;
+    change.node = s.node;
+    change.monitor = s.monitor;
+    change.kind = s.kind;
+    change.from = Status::kOk;
+    change.to = s.confirmed;
+    change.detected_at = s.last_checked;
+    change.first_seen_at = s.streak_started;
+    change.reason = s.reason;
+    change.value = s.value;
+    OnFailure(change);
+  }
+  auto open = ledger_.OpenIncidents();
+  if (!open) {
+    Failed(open.error(), "reading open incidents");
+    return;
+  }
+  for (const Incident& incident : *open) {
+    auto timeline = ledger_.Timeline(incident.id);
+    if (!timeline) continue;
+    if (timeline->monitors.empty()) continue;
+    bool all_ok = true;
+    for (const IncidentMonitor& m : timeline->monitors) {
+      auto it = by_key.find({m.node, m.monitor});
+      auto known = last_change_.find({m.node, m.monitor});
+      all_ok = all_ok && it != by_key.end() && it->second->confirmed == Status::kOk &&
+               it->second->last_result == Status::kOk && it->second->last_checked >= since &&
+               !failing_.contains({m.node, m.monitor}) &&
+               (known == last_change_.end() || it->second->last_checked >= known->second);
+    }
+    if (!all_ok) continue;
+    const TimePoint now = clock_.Now();
+    LedgerStatus status = ledger_.Transaction([&](Ledger& l) -> LedgerStatus {
+      return CloseAndReport(
+          l, ctx_, incident, now, kSystemActor,
+          "再起動後の確認で全監視項目の正常を確認 (all monitors OK after restart)");
+    });
+    if (Failed(status, "closing a recovered incident", {}, {}, incident.id)) continue;
+    ++stats_.incidents_closed;
+    Forget(incident.id);
+    Log(LogLevel::kInfo, {{}, {}, IdText(incident.id)},
+        "incident closed: every monitor checked OK since the restart; final report queued");
+  }
+}
+
+}  // namespace mimamori::collector

@@ -1,0 +1,139 @@
+// The incident engine: turns the monitoring half's confirmed state changes
+// into incidents and queues the reports the timetable asks for. It only
+// writes the ledger; the outbox delivers. Every incident and the reports it
+// makes due are written in one transaction, so a crash never leaves an
+// incident without its first report or a report without its incident.
+//
+// Grouping (issue 4, "one platform-wide incident instead of one mail per
+// VM"): a new failure waits in a group for `alerting.grouping_window`
+// (default 60 s, well inside the 5-minute shortest first-report deadline).
+// Groups are keyed by ESXi host: a VM's failures join its host's group, the
+// host's own failures too. When the window ends, the group becomes
+//   - one platform incident when a host, storage or network device failed,
+//     or when `platform_vm_threshold` or more VMs of one host failed; it
+//     lists every affected VM (for a failed ESXi host: every VM on it);
+//   - otherwise one VM-scope incident per node.
+// A failure of a node that already has an open incident joins it at once
+// (a later, worse state updates it; the priority only ever rises on its own).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "collector/alerting/incident_actions.h"
+#include "collector/core/clock.h"
+#include "collector/core/state_change.h"
+#include "collector/core/state_tracker.h"
+#include "collector/ledger/ledger.h"
+
+namespace mimamori::collector {
+
+/// Counters for /metrics and tests.
+struct IncidentEngineStats {
+  std::uint64_t incidents_opened = 0;
+  std::uint64_t platform_incidents_opened = 0;
+  std::uint64_t incidents_updated = 0;   ///< a change joined an open incident
+  std::uint64_t incidents_closed = 0;    ///< by recovery (not by operators)
+  std::uint64_t reports_queued = 0;      ///< continuing reports and suppression mails
+  std::uint64_t suppressed_changes = 0;  ///< failures inside a suppression window
+  std::uint64_t ledger_errors = 0;       ///< each one logged at error level
+};
+
+/// Single-threaded: one thread calls everything, with its own Ledger.
+class IncidentEngine {
+ public:
+  /// `ledger` must outlive the engine.
+  IncidentEngine(Ledger& ledger, const Clock& clock, AlertingContext context);
+
+  /// A new inventory/templates (reload). Groups already waiting keep their
+  /// members; configured suppressions are added to the ledger once.
+  void SetContext(AlertingContext context);
+
+  /// Takes confirmed state changes, oldest first.
+  void Accept(const std::vector<StateChange>& changes);
+
+  /// Does what is due now: ends grouping windows, queues hourly continuing
+  /// reports and suppression start/resumption mails, re-opens failures still
+  /// present when a suppression ends. Call at least every second.
+  void Tick();
+
+  /// After a restart (or when the event queue dropped events) the tracker's
+  /// view is the truth: an open incident all of whose monitors were checked
+  /// OK since `since` is closed as recovered, and a confirmed failure the
+  /// engine has not seen is taken as a new failure.
+  void Reconcile(const std::vector<MonitorState>& current, TimePoint since);
+
+  /// When Tick next has something to do (a group's window ends); nullopt
+  /// when nothing waits (Tick is still needed each second for the clock-driven
+  /// reports).
+  std::optional<TimePoint> NextGroupDeadline() const;
+
+  const IncidentEngineStats& stats() const { return stats_; }
+  /// Failures waiting in a grouping window.
+  std::size_t waiting() const;
+
+ private:
+  struct Group {
+    TimePoint opened;  ///< by the engine's clock: the window runs from here
+    std::vector<StateChange> failures;
+    std::vector<StateChange> recoveries;  ///< of members, while waiting
+  };
+  using MonitorKey = std::pair<std::string, std::string>;
+
+  bool IsFailure(Status s) const { return s == Status::kWarning || s == Status::kCritical; }
+  Priority PriorityOf(const StateChange& change) const;
+  std::string GroupKeyOf(const std::string& node) const;
+  bool Suppressed(const std::string& node, TimePoint at) const;
+
+  void OnFailure(const StateChange& change);
+  void OnRecovery(const StateChange& change);
+  void FlushGroup(const std::string& key, Group group);
+  void OpenPlatformIncident(const std::string& key, const std::vector<StateChange>& failures);
+  void OpenNodeIncident(const std::string& node, const std::vector<StateChange>& failures);
+  /// Adds a failure to an open incident (and raises its priority when the
+  /// rules say this failure is more urgent).
+  void JoinIncident(IncidentId id, const StateChange& change);
+
+  void QueueContinuingReports(TimePoint now);
+  void SyncConfiguredSuppressions();
+  void QueueSuppressionMails(TimePoint now);
+  LedgerStatus QueueSuppressionMail(const Suppression& s, bool start, TimePoint now);
+
+  /// Logs a ledger failure loudly and counts it; returns true when `status`
+  /// was an error.
+  bool Failed(const LedgerStatus& status, std::string_view what, const std::string& node = {},
+              const std::string& monitor = {}, std::optional<IncidentId> incident = {});
+
+  Ledger& ledger_;
+  const Clock& clock_;
+  AlertingContext ctx_;
+  IncidentEngineStats stats_;
+
+  void IndexOpenIncidents();
+  void Forget(IncidentId id);
+
+  std::map<std::string, Group> groups_;  ///< by GroupKeyOf
+  /// Open incidents by the nodes they name (monitors and affected VMs), and
+  /// platform incidents by their group key (ESXi host), so a later failure
+  /// joins instead of opening another. Rebuilt from the ledger at start;
+  /// pruned each Tick (an operator may close an incident from the CLI).
+  std::map<std::string, IncidentId> node_incident_;
+  std::map<std::string, IncidentId> host_incident_;
+  std::map<MonitorKey, StateChange> failing_;  ///< current confirmed failures
+  /// When each monitor's latest change was detected, so Reconcile never
+  /// lets an older snapshot undo a newer change.
+  std::map<MonitorKey, TimePoint> last_change_;
+  std::vector<Suppression> active_suppressions_;  ///< refreshed each Tick
+  /// Suppressions whose start / resumption mail is queued (or was before a
+  /// restart: the ledger refuses the duplicate, which is then recorded here).
+  std::set<SuppressionId> start_mailed_, end_mailed_;
+  /// Open incident -> (priority it was computed for, next hourly due).
+  std::map<IncidentId, std::pair<Priority, std::optional<TimePoint>>> continuing_;
+};
+
+}  // namespace mimamori::collector
