@@ -10,6 +10,7 @@
 #include <list>
 #include <sstream>
 
+#include "collector/alerting/alerting_service.h"
 #include "collector/calendar/business_calendar.h"
 #include "collector/core/log.h"
 #include "collector/core/scheduler.h"
@@ -36,10 +37,18 @@ std::string JsonEscape(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buf[8];
@@ -72,8 +81,8 @@ int PrintOnce(const std::vector<MonitorState>& states, bool json) {
       std::cout << (i ? ",\n " : "\n ") << "{\"node\":\"" << JsonEscape(s.node)
                 << "\",\"monitor\":\"" << JsonEscape(s.monitor) << "\",\"kind\":\""
                 << JsonEscape(s.kind) << "\",\"status\":\"" << StatusName(s.last_result)
-                << "\",\"value\":" << (s.value ? FormatValue(s.value) : "null")
-                << ",\"reason\":\"" << JsonEscape(s.reason) << "\"}";
+                << "\",\"value\":" << (s.value ? FormatValue(s.value) : "null") << ",\"reason\":\""
+                << JsonEscape(s.reason) << "\"}";
     }
     std::cout << "\n]\n";
   } else {
@@ -114,9 +123,23 @@ int Run(const CommandLine& command_line) {
                  errors.size());
     return 2;
   }
+  // The templates are part of the configuration: a typo in one must stop
+  // the start (or the reload), not show in a mail at 3 a.m.
+  std::optional<AlertingContext> alerting_context;
+  if (!command_line.once) {
+    alerting_context = AlertingContext::Make(inventory, MessageDomain(), errors);
+    if (!alerting_context) {
+      for (const auto& e : errors) std::fprintf(stderr, "%s\n", e.c_str());
+      std::fprintf(stderr, "%s: %zu error(s) in the mail templates; not started\n",
+                   command_line.config_path.c_str(), errors.size());
+      return 2;
+    }
+  }
   if (command_line.check_config) {
-    std::printf("%s: OK: %zu systems, %zu nodes, %zu checks\n", command_line.config_path.c_str(),
-                inventory->systems.size(), inventory->nodes.size(), CountChecks(*inventory));
+    std::printf("%s: OK: %zu systems, %zu nodes, %zu checks; templates %s OK\n",
+                command_line.config_path.c_str(), inventory->systems.size(),
+                inventory->nodes.size(), CountChecks(*inventory),
+                inventory->alerting.templates.c_str());
     return 0;
   }
 
@@ -160,6 +183,11 @@ int Run(const CommandLine& command_line) {
     Log(LogLevel::kError, why);
     return 1;
   }
+  AlertingService alerting(events, clock, metrics.registry());
+  if (std::string why = alerting.Start(*alerting_context); !why.empty()) {
+    Log(LogLevel::kError, "alerting cannot start: " + why);
+    return 1;
+  }
   Log(LogLevel::kInfo, std::string("mimamori-collector ") + MIMAMORI_VERSION + ": " +
                            std::to_string(inventory->nodes.size()) + " nodes, " +
                            std::to_string(scheduler.size()) + " monitors; /metrics on port " +
@@ -169,12 +197,16 @@ int Run(const CommandLine& command_line) {
   std::list<std::shared_ptr<const Inventory>> history{inventory};
 
   boost::asio::steady_timer tick(io);
+  auto next_snapshot = clock.Now();
   std::function<void()> loop = [&] {
     scheduler.RunDue();
-    // Until the alerting stage consumes the stream, drain it here so the
-    // bounded queue does not overflow; the tracker has logged each change.
-    events.Drain();
     metrics.EventsQueued(events.size(), events.dropped());
+    // The alerting half reconciles with the tracker's view now and then
+    // (after a restart, or if the queue ever dropped events).
+    if (clock.Now() >= next_snapshot) {
+      alerting.OfferSnapshot(tracker.Current());
+      next_snapshot = clock.Now() + std::chrono::seconds(30);
+    }
     const auto until_due = scheduler.NextDue() - clock.Now();
     auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(until_due);
     wait = std::clamp(wait, std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
@@ -196,7 +228,9 @@ int Run(const CommandLine& command_line) {
         }
         std::vector<std::string> why;
         auto next = Load(command_line.config_path, why);
-        if (!next) {
+        std::optional<AlertingContext> next_context;
+        if (next) next_context = AlertingContext::Make(next, MessageDomain(), why);
+        if (!next || !next_context) {
           for (const auto& e : why) Log(LogLevel::kError, "reload: " + e);
           Log(LogLevel::kError, "reload failed; the running configuration stays in force");
           metrics.ConfigReloaded(false);
@@ -204,6 +238,7 @@ int Run(const CommandLine& command_line) {
           history.push_back(next);
           scheduler.SetPlan(CreateMonitors(*next, services), next,
                             std::make_shared<const BusinessCalendar>(next->calendar));
+          alerting.Reload(std::move(*next_context));
           metrics.ConfigReloaded(true);
           Log(LogLevel::kInfo, "configuration reloaded: " + std::to_string(next->nodes.size()) +
                                    " nodes, " + std::to_string(scheduler.size()) + " monitors");
@@ -212,6 +247,7 @@ int Run(const CommandLine& command_line) {
       };
   signals.async_wait(on_signal);
   io.run();
+  alerting.Stop();
   return 0;
 }
 

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
+#include <cstdio>
 #include <map>
 #include <system_error>
 
@@ -140,6 +142,27 @@ CREATE INDEX reports_by_incident ON reports (incident_id, created_at);
 CREATE INDEX reports_by_due ON reports (due_at);
 )sql";
 
+// Version 2: resource usage for the monthly report (spec section 6). One row
+// per node, monitor and Tokyo day rather than one per sample: 10,000 nodes x
+// 5 monitors every 5 minutes would be 14 million rows a day, while the report
+// needs only the average and the maximum. `last_at` makes a repeated offer of
+// the same sample harmless. `day` is the Tokyo date 'YYYY-MM-DD', so a text
+// comparison orders it and the sqlite3 shell reads it.
+constexpr const char* kSchemaV2 = R"sql(
+CREATE TABLE resource_usage (
+  node TEXT NOT NULL CHECK (node <> ''),
+  monitor TEXT NOT NULL CHECK (monitor <> ''),
+  day TEXT NOT NULL CHECK (day GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+  samples INTEGER NOT NULL CHECK (samples >= 1),
+  sum REAL NOT NULL,
+  max REAL NOT NULL,
+  last_at INTEGER NOT NULL,
+  PRIMARY KEY (node, monitor, day)
+) WITHOUT ROWID;
+-- The report reads a month across all nodes.
+CREATE INDEX resource_usage_by_day ON resource_usage (day);
+)sql";
+
 // ---------------------------------------------------------------------------
 // Names
 
@@ -222,6 +245,15 @@ class Stmt {
   Stmt& Bind(int i, const std::string& v) { return Bind(i, std::string_view(v)); }
   Stmt& Bind(int i, const char* v) { return Bind(i, std::string_view(v)); }
   Stmt& Bind(int i, LedgerTime t) { return Bind(i, ToMs(t)); }
+  Stmt& Bind(int i, double v) { return Keep(sqlite3_bind_double(stmt_, i, v)); }
+
+  /// Makes the statement ready to run again with new bindings, so a loop
+  /// pays for one prepare. A failed prepare stays failed.
+  void Reset() {
+    if (stmt_ == nullptr) return;
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
   Stmt& Bind(int i, std::optional<std::int64_t> v) {
     return v ? Bind(i, *v) : Keep(sqlite3_bind_null(stmt_, i));
   }
@@ -238,6 +270,7 @@ class Stmt {
   bool Null(int c) const { return sqlite3_column_type(stmt_, c) == SQLITE_NULL; }
   std::int64_t Int64(int c) const { return sqlite3_column_int64(stmt_, c); }
   int Int(int c) const { return sqlite3_column_int(stmt_, c); }
+  double Double(int c) const { return sqlite3_column_double(stmt_, c); }
   std::string Text(int c) const {
     const unsigned char* p = sqlite3_column_text(stmt_, c);
     return p ? std::string(reinterpret_cast<const char*>(p),
@@ -407,7 +440,7 @@ std::string_view ToString(ReportStatus v) { return NameOf(v, kReportStatusNames)
 std::string_view ToString(SuppressionTarget v) { return NameOf(v, kSuppressionTargetNames); }
 
 const std::vector<std::string>& LedgerMigrations() {
-  static const std::vector<std::string> migrations = {kSchemaV1};
+  static const std::vector<std::string> migrations = {kSchemaV1, kSchemaV2};
   return migrations;
 }
 
@@ -1370,6 +1403,100 @@ LedgerResult<MonthlySummary> Ledger::Summarize(LedgerTime from, LedgerTime to) {
   }
   if (auto err = snapshot.Release()) return *err;
   return out;
+}
+
+// ---------------------------------------------------------------------------
+// Incidents by period, resource usage
+
+LedgerResult<std::vector<Incident>> Ledger::IncidentsOverlapping(LedgerTime from, LedgerTime to) {
+  const std::string what = "list the incidents of the period";
+  if (to <= from) {
+    return Error(LedgerErrorKind::kInvalidArgument, what, "the end is not after the start");
+  }
+  // The same WHERE as Summarize, so both see the same incidents.
+  Stmt st(db_, std::string("SELECT ") + kIncidentColumns +
+                   " FROM incidents WHERE detected_at < ?2 AND "
+                   "(closed_at IS NULL OR closed_at > ?1 OR detected_at >= ?1) "
+                   "ORDER BY detected_at, id");
+  st.Bind(1, from).Bind(2, to);
+  std::vector<Incident> rows;
+  std::string bad;
+  if (auto err = RowsStatus(ReadAll(st, rows, bad), bad, what)) return *err;
+  return rows;
+}
+
+namespace {
+
+/// The Asia/Tokyo date of `t` as 'YYYY-MM-DD'. Tokyo has no daylight saving,
+/// so UTC+9 is exact; the ledger does not need the business calendar for it.
+std::string TokyoDay(LedgerTime t) {
+  const auto local = std::chrono::floor<std::chrono::days>(t + std::chrono::hours(9));
+  const std::chrono::year_month_day ymd{std::chrono::sys_days(local.time_since_epoch())};
+  char text[16];
+  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  return text;
+}
+
+}  // namespace
+
+LedgerStatus Ledger::RecordResourceUsage(const std::vector<ResourceSample>& samples) {
+  const std::string what = "record " + std::to_string(samples.size()) + " resource samples";
+  // Checked before the first write, so a bad sample leaves nothing behind
+  // even when the caller commits the rest of its transaction.
+  for (const auto& sample : samples) {
+    if (sample.node.empty() || sample.monitor.empty()) {
+      return Error(LedgerErrorKind::kInvalidArgument, what,
+                   "a sample has an empty node or monitor");
+    }
+    if (!std::isfinite(sample.value)) {
+      return Error(LedgerErrorKind::kInvalidArgument, what,
+                   "sample " + sample.node + "/" + sample.monitor + " is not a finite number");
+    }
+  }
+  if (samples.empty()) return std::nullopt;
+  Savepoint sp(*this, true, what);
+  if (sp.status()) return sp.status();
+  // The WHERE on the update is the "same sample twice" rule: an offer not
+  // newer than the row's last sample changes nothing.
+  Stmt st(db_,
+          "INSERT INTO resource_usage (node, monitor, day, samples, sum, max, last_at) "
+          "VALUES (?1, ?2, ?3, 1, ?4, ?4, ?5) "
+          "ON CONFLICT (node, monitor, day) DO UPDATE SET samples = samples + 1, "
+          "sum = sum + excluded.sum, max = MAX(max, excluded.max), last_at = excluded.last_at "
+          "WHERE excluded.last_at > resource_usage.last_at");
+  for (const auto& sample : samples) {
+    st.Reset();
+    st.Bind(1, sample.node)
+        .Bind(2, sample.monitor)
+        .Bind(3, TokyoDay(sample.at))
+        .Bind(4, sample.value)
+        .Bind(5, sample.at);
+    int rc = st.Step();
+    if (rc != SQLITE_DONE) {
+      return Error(what + " (" + sample.node + "/" + sample.monitor + ")", rc);
+    }
+  }
+  return sp.Release();
+}
+
+LedgerResult<std::vector<ResourceUsageRow>> Ledger::ResourceUsage(LedgerTime from, LedgerTime to) {
+  const std::string what = "read the resource usage of the period";
+  if (to <= from) {
+    return Error(LedgerErrorKind::kInvalidArgument, what, "the end is not after the start");
+  }
+  Stmt st(db_,
+          "SELECT node, monitor, SUM(samples), SUM(sum) / SUM(samples), MAX(max) "
+          "FROM resource_usage WHERE day >= ?1 AND day < ?2 "
+          "GROUP BY node, monitor ORDER BY node, monitor");
+  st.Bind(1, TokyoDay(from)).Bind(2, TokyoDay(to));
+  std::vector<ResourceUsageRow> rows;
+  int rc;
+  while ((rc = st.Step()) == SQLITE_ROW) {
+    rows.push_back({st.Text(0), st.Text(1), st.Int64(2), st.Double(3), st.Double(4)});
+  }
+  if (rc != SQLITE_DONE) return Error(what, rc);
+  return rows;
 }
 
 }  // namespace mimamori::collector

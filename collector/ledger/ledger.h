@@ -324,6 +324,27 @@ struct MonthlySummary {
   ReportSummary reports;
 };
 
+/// One reading of a resource monitor (CPU, memory, a file system), in
+/// percent, for the monthly report's resource-usage section (spec section 6).
+struct ResourceSample {
+  std::string node;     ///< not empty
+  std::string monitor;  ///< not empty: "cpu", "memory", "disk:/var", ...
+  /// When it was read. Files it under its Tokyo date (UTC+9), the day the
+  /// monthly report counts it in.
+  LedgerTime at;
+  double value = 0;  ///< finite
+};
+
+/// A node/monitor's figures over a period: every sample of the Tokyo days in
+/// it.
+struct ResourceUsageRow {
+  std::string node;
+  std::string monitor;
+  std::int64_t samples = 0;
+  double average = 0;  ///< Σ value / samples
+  double max = 0;
+};
+
 // ---------------------------------------------------------------------------
 // The ledger
 
@@ -500,6 +521,29 @@ class Ledger {
   /// Figures for [from, to). Month boundaries in local time are the caller's
   /// (the business calendar's) job.
   LedgerResult<MonthlySummary> Summarize(LedgerTime from, LedgerTime to);
+  /// Incidents whose outage overlaps [from, to) by the rule of Summarize
+  /// (detected before `to`, and still open, closed after `from`, or detected
+  /// inside), by detected_at, then id. The monthly report clips each one to
+  /// the service hours of its level, which Summarize's sum cannot do.
+  LedgerResult<std::vector<Incident>> IncidentsOverlapping(LedgerTime from, LedgerTime to);
+
+  // --- resource usage (table resource_usage, one row per node, monitor and
+  // Tokyo day: samples, Σ value, max and the newest sample's time)
+
+  /// Adds the samples to their days' rows, all in one transaction (or inside
+  /// the caller's; then a failure undoes only this call). A sample whose `at`
+  /// is not after its row's newest sample is ignored without error: the
+  /// collector offers its latest snapshot repeatedly, and one check must not
+  /// count twice. Within one call the same rule holds in vector order, so
+  /// pass samples of one node/monitor oldest first. One prepared statement
+  /// serves the whole vector: 50,000 samples (10,000 nodes x 5 monitors) are
+  /// one transaction and one fsync. kInvalidArgument, and nothing recorded,
+  /// when a node or monitor is empty or a value is not finite.
+  LedgerStatus RecordResourceUsage(const std::vector<ResourceSample>& samples);
+  /// Figures per node and monitor over the Tokyo days d with
+  /// date(from) <= d < date(to) (dates in Asia/Tokyo; the rows are daily, so
+  /// pass Tokyo midnights for exact periods). By node, then monitor.
+  LedgerResult<std::vector<ResourceUsageRow>> ResourceUsage(LedgerTime from, LedgerTime to);
 
  private:
   friend class LedgerTx;

@@ -74,12 +74,19 @@ bool Eventually(F probe, std::chrono::seconds limit) {
   return probe();
 }
 
-std::string Inventory(std::uint16_t agent_port, const std::string& extra_nodes = "") {
+std::string Inventory(const TempDir& dir, std::uint16_t agent_port,
+                      const std::string& extra_nodes = "") {
   return R"(platform_name: テスト基盤
 defaults:
   intervals: {ping: 1s, resource: 2s, process: 2s, port: 2s, web: 2s}
   thresholds: {cpu: {warning: 100, critical: 100}}
 metrics: {listen: "127.0.0.1:0"}
+alerting:
+  ledger: )" +
+         (dir.path() / "ledger.db").string() + R"(
+  templates: )" +
+         std::string(MIMAMORI_SOURCE_DIR) + R"(/packaging/templates
+  platform_managers: [{name: 統括, mail: toukatsu@example.lg.jp}]
 systems:
   - name: test
     level: A
@@ -137,7 +144,7 @@ TEST(CollectorDaemon, MetricsPassPromtoolAndPrometheusScrapesTheNodesCpu) {
   auto agent = AgentProcess::Start({}, error);
   ASSERT_TRUE(agent) << error;
   TempDir dir;
-  CollectorDaemon collector(dir, Inventory(agent->port()));
+  CollectorDaemon collector(dir, Inventory(dir, agent->port()));
   ASSERT_GT(collector.port(), 0) << collector.Log();
 
   std::string body;
@@ -208,10 +215,10 @@ TEST(CollectorDaemon, ReloadKeepsTheRunningInventoryWhenTheNewOneIsBad) {
   auto agent = AgentProcess::Start({}, error);
   ASSERT_TRUE(agent) << error;
   TempDir dir;
-  CollectorDaemon collector(dir, Inventory(agent->port()));
+  CollectorDaemon collector(dir, Inventory(dir, agent->port()));
   ASSERT_GT(collector.port(), 0) << collector.Log();
 
-  collector.Rewrite(Inventory(agent->port()) + "    colour: blue\n");
+  collector.Rewrite(Inventory(dir, agent->port()) + "    colour: blue\n");
   collector.Hup();
   ASSERT_TRUE(
       Eventually([&] { return collector.Log().find("reload failed") != std::string::npos; }, 20s))
@@ -230,7 +237,7 @@ TEST(CollectorDaemon, ReloadKeepsTheRunningInventoryWhenTheNewOneIsBad) {
 
   // A valid inventory with one more node is taken over; the old node's
   // state carries on.
-  collector.Rewrite(Inventory(agent->port(), R"(  - name: second
+  collector.Rewrite(Inventory(dir, agent->port(), R"(  - name: second
     address: 127.0.0.2
     system: test
     resource: false
@@ -254,10 +261,32 @@ TEST(CollectorCommandLine, CheckConfigNamesFileLineColumnAndField) {
   EXPECT_EQ(result.exit_code, 2) << result.Describe();
   EXPECT_NE(result.err.find(bad.string() + ":3:5: nodes[0].adress: unknown key"), std::string::npos)
       << result.err;
-  auto good = RunCommand({CollectorBinary(), "--check-config",
-                          std::string(MIMAMORI_SOURCE_DIR) + "/examples/inventory.yaml"},
-                         30s);
+  // The example as installed points at /etc/mimamori/templates; here the
+  // templates are the source tree's.
+  std::string example = ReadFile(std::string(MIMAMORI_SOURCE_DIR) + "/examples/inventory.yaml");
+  const std::string installed = "templates: /etc/mimamori/templates";
+  ASSERT_NE(example.find(installed), std::string::npos);
+  example.replace(example.find(installed), installed.size(),
+                  "templates: " + std::string(MIMAMORI_SOURCE_DIR) + "/packaging/templates");
+  auto good = RunCommand(
+      {CollectorBinary(), "--check-config", dir.Write("example.yaml", example).string()}, 30s);
   EXPECT_EQ(good.exit_code, 0) << good.Describe();
+  EXPECT_NE(good.out.find("templates"), std::string::npos) << good.out;
+
+  // A template with an unknown placeholder stops the start, naming file and line.
+  std::filesystem::create_directories(dir.path() / "templates");
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(MIMAMORI_SOURCE_DIR) +
+                                                               "/packaging/templates")) {
+    std::filesystem::copy_file(entry.path(), dir.path() / "templates" / entry.path().filename());
+  }
+  dir.Write("templates/first-report.txt", "Subject: 【{{platform_name}}障害発生】\n\n{{symtom}}\n");
+  example.replace(example.find("templates: "), std::string("templates: ").size(),
+                  "templates: " + (dir.path() / "templates").string() + " #");
+  auto typo = RunCommand(
+      {CollectorBinary(), "--check-config", dir.Write("typo.yaml", example).string()}, 30s);
+  EXPECT_EQ(typo.exit_code, 2) << typo.Describe();
+  EXPECT_NE(typo.err.find("first-report.txt:3: unknown placeholder {{symtom}}"), std::string::npos)
+      << typo.err;
 }
 
 TEST(CollectorCommandLine, OnceRunsEveryMonitorAndPrintsJson) {
@@ -265,15 +294,16 @@ TEST(CollectorCommandLine, OnceRunsEveryMonitorAndPrintsJson) {
   auto agent = AgentProcess::Start({}, error);
   ASSERT_TRUE(agent) << error;
   TempDir dir;
-  const auto config = dir.Write("inventory.yaml", Inventory(agent->port()));
+  const auto config = dir.Write("inventory.yaml", Inventory(dir, agent->port()));
   auto ok = RunCommand({CollectorBinary(), "--config", config.string(), "--once", "--json"}, 90s);
   EXPECT_EQ(ok.exit_code, 0) << ok.Describe() << ok.out;
   for (const char* monitor : {"\"ping\"", "\"cpu\"", "\"memory\"", "\"process:agent\""}) {
     EXPECT_NE(ok.out.find(std::string("\"monitor\":") + monitor), std::string::npos) << ok.out;
   }
   // A node whose process is missing makes --once fail.
-  const auto failing = dir.Write(
-      "failing.yaml", Inventory(agent->port()) + "      - {name: none, command: \"/no/such\"}\n");
+  const auto failing =
+      dir.Write("failing.yaml",
+                Inventory(dir, agent->port()) + "      - {name: none, command: \"/no/such\"}\n");
   auto bad = RunCommand({CollectorBinary(), "--config", failing.string(), "--once"}, 90s);
   EXPECT_EQ(bad.exit_code, 1) << bad.Describe();
   EXPECT_NE(bad.out.find("process:none"), std::string::npos) << bad.out;

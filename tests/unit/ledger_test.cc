@@ -163,7 +163,7 @@ TEST_F(LedgerTest, MigratesAnEmptyFileAndReopensWithoutMigratingAgain) {
   EXPECT_EQ(Query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE "
                   "'sqlite_%' ORDER BY name"),
             "incident_affected_vms\nincident_events\nincident_monitors\nincidents\nledger_info\n"
-            "reports\nsuppressions\n");
+            "reports\nresource_usage\nsuppressions\n");
 
   Ledger ledger = OpenOrDie();
   EXPECT_EQ(*ledger.SchemaVersion(), static_cast<int>(LedgerMigrations().size()));

@@ -1,0 +1,243 @@
+#include "collector/alerting/alerting_service.h"
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+#include <unistd.h>
+
+#include <chrono>
+
+#include "collector/alerting/incident_engine.h"
+#include "collector/alerting/outbox.h"
+#include "collector/alerting/phone_sender.h"
+#include "collector/alerting/smtp_sender.h"
+#include "collector/core/log.h"
+
+namespace mimamori::collector {
+namespace {
+
+/// The sender looks at the ledger at least this often, so reports queued by
+/// mimamorictl (another process) go out within about a second.
+constexpr std::chrono::milliseconds kSenderPoll{1000};
+constexpr std::chrono::milliseconds kIncidentTurn{250};
+
+SmtpSettings SmtpFrom(const MailSettings& m) {
+  SmtpSettings s;
+  s.url = m.url;
+  s.starttls = m.starttls;
+  s.user = m.user;
+  s.password_file = m.password_file;
+  s.password_env = m.password_env;
+  s.from = m.from;
+  s.timeout = m.timeout;
+  return s;
+}
+
+}  // namespace
+
+std::string MessageDomain() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "mimamori.invalid";
+  return name;
+}
+
+struct AlertingService::Impl {
+  Impl(EventQueue& e, const Clock& c, prometheus::Registry& registry)
+      : events(e),
+        clock(c),
+        opened(prometheus::BuildCounter()
+                   .Name("mimamori_incidents_opened_total")
+                   .Help("Incidents opened by the engine, by scope (vm, platform)")
+                   .Register(registry)),
+        closed(prometheus::BuildCounter()
+                   .Name("mimamori_incidents_closed_total")
+                   .Help("Incidents closed because every monitor recovered")
+                   .Register(registry)
+                   .Add({})),
+        suppressed(prometheus::BuildCounter()
+                       .Name("mimamori_failures_suppressed_total")
+                       .Help("Failures inside a suppression window (recorded, no incident)")
+                       .Register(registry)
+                       .Add({})),
+        ledger_errors(prometheus::BuildCounter()
+                          .Name("mimamori_ledger_errors_total")
+                          .Help("Ledger writes or reads that failed; each one is logged")
+                          .Register(registry)),
+        reports(prometheus::BuildCounter()
+                    .Name("mimamori_report_attempts_total")
+                    .Help("Report delivery attempts by outcome (sent, retried, failed)")
+                    .Register(registry)),
+        waiting(prometheus::BuildGauge()
+                    .Name("mimamori_failures_grouping")
+                    .Help("Failures waiting in a grouping window")
+                    .Register(registry)
+                    .Add({})),
+        alive(prometheus::BuildGauge()
+                  .Name("mimamori_alerting_up")
+                  .Help("1 while the incident and sender threads run")
+                  .Register(registry)
+                  .Add({})) {}
+
+  EventQueue& events;
+  const Clock& clock;
+  prometheus::Family<prometheus::Counter>& opened;
+  prometheus::Counter& closed;
+  prometheus::Counter& suppressed;
+  prometheus::Family<prometheus::Counter>& ledger_errors;
+  prometheus::Family<prometheus::Counter>& reports;
+  prometheus::Gauge& waiting;
+  prometheus::Gauge& alive;
+
+  std::optional<Ledger> engine_ledger, outbox_ledger;
+  std::unique_ptr<SmtpSender> smtp;
+  std::unique_ptr<PhoneSender> phone;
+  std::optional<Outbox> outbox;
+  AlertingContext first_context;
+
+  std::mutex mutex;
+  std::condition_variable wake;
+  bool stop = false;
+  bool sender_poked = false;
+  std::optional<AlertingContext> next_context;
+  std::optional<std::vector<MonitorState>> snapshot;
+
+  std::thread incident_thread, sender_thread;
+
+  void IncidentLoop();
+  void SenderLoop();
+  bool Stopping() {
+    std::lock_guard lock(mutex);
+    return stop;
+  }
+  void PokeSender() {
+    std::lock_guard lock(mutex);
+    sender_poked = true;
+    wake.notify_all();
+  }
+};
+
+AlertingService::AlertingService(EventQueue& events, const Clock& clock,
+                                 prometheus::Registry& registry)
+    : impl_(std::make_unique<Impl>(events, clock, registry)) {}
+
+AlertingService::~AlertingService() { Stop(); }
+
+std::string AlertingService::Start(AlertingContext context) {
+  Impl& s = *impl_;
+  const AlertingSettings& a = context.inventory->alerting;
+  LedgerOptions options;
+  options.message_id_domain = context.message_domain;
+  for (auto* slot : {&s.engine_ledger, &s.outbox_ledger}) {
+    auto opened = Ledger::Open(a.ledger, options);
+    if (!opened) return opened.error().message;
+    slot->emplace(std::move(*opened));
+  }
+  if (!a.mail.url.empty()) {
+    s.smtp = std::make_unique<SmtpSender>(SmtpFrom(a.mail));
+  } else {
+    Log(LogLevel::kWarning,
+        "alerting.mail.url is not set: reports are recorded and queued, and go out once mail is "
+        "configured");
+  }
+  s.phone = MakePhoneSender(a.phone);
+  OutboxSettings settings;
+  settings.from = a.mail.from;
+  settings.from_name = a.mail.from_name;
+  for (const Owner& o : a.on_duty) settings.on_duty.push_back(o.mail);
+  settings.retry = a.retry;
+  settings.platform_name = context.inventory->platform_name;
+  s.outbox.emplace(*s.outbox_ledger, s.smtp.get(), s.phone.get(), settings, s.clock);
+  if (auto e = s.outbox->Recover()) return e->message;
+  s.first_context = std::move(context);
+  s.alive.Set(1);
+  s.incident_thread = std::thread([&s] { s.IncidentLoop(); });
+  s.sender_thread = std::thread([&s] { s.SenderLoop(); });
+  Log(LogLevel::kInfo, "alerting started: ledger " + a.ledger + ", mail " +
+                           (a.mail.url.empty() ? std::string("not configured") : a.mail.url) +
+                           ", phone " + (s.phone ? s.phone->Describe() : "by on-duty mail"));
+  return "";
+}
+
+void AlertingService::Reload(AlertingContext context) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->next_context = std::move(context);
+}
+
+void AlertingService::OfferSnapshot(std::vector<MonitorState> states) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->snapshot = std::move(states);
+}
+
+void AlertingService::Stop() {
+  {
+    std::lock_guard lock(impl_->mutex);
+    impl_->stop = true;
+    impl_->wake.notify_all();
+  }
+  if (impl_->incident_thread.joinable()) impl_->incident_thread.join();
+  if (impl_->sender_thread.joinable()) impl_->sender_thread.join();
+  impl_->alive.Set(0);
+}
+
+void AlertingService::Impl::IncidentLoop() {
+  IncidentEngine engine(*engine_ledger, clock, first_context);
+  const TimePoint started = clock.Now();
+  IncidentEngineStats seen;
+  auto& opened_vm = opened.Add({{"scope", "vm"}});
+  auto& opened_platform = opened.Add({{"scope", "platform"}});
+  auto& errors = ledger_errors.Add({{"thread", "incident"}});
+  while (!Stopping()) {
+    std::optional<AlertingContext> context;
+    std::optional<std::vector<MonitorState>> current;
+    {
+      std::lock_guard lock(mutex);
+      context.swap(next_context);
+      current.swap(snapshot);
+    }
+    if (context) engine.SetContext(std::move(*context));
+    engine.Accept(events.WaitAndDrain(kIncidentTurn));
+    if (current) engine.Reconcile(*current, started);
+    engine.Tick();
+
+    const IncidentEngineStats& now = engine.stats();
+    const std::uint64_t platform = now.platform_incidents_opened - seen.platform_incidents_opened;
+    opened_platform.Increment(static_cast<double>(platform));
+    opened_vm.Increment(
+        static_cast<double>(now.incidents_opened - seen.incidents_opened - platform));
+    closed.Increment(static_cast<double>(now.incidents_closed - seen.incidents_closed));
+    suppressed.Increment(static_cast<double>(now.suppressed_changes - seen.suppressed_changes));
+    errors.Increment(static_cast<double>(now.ledger_errors - seen.ledger_errors));
+    waiting.Set(static_cast<double>(engine.waiting()));
+    const bool queued = now.incidents_opened != seen.incidents_opened ||
+                        now.incidents_closed != seen.incidents_closed ||
+                        now.incidents_updated != seen.incidents_updated ||
+                        now.reports_queued != seen.reports_queued;
+    seen = now;
+    if (queued) PokeSender();
+  }
+}
+
+void AlertingService::Impl::SenderLoop() {
+  auto& sent = reports.Add({{"outcome", "sent"}});
+  auto& retried = reports.Add({{"outcome", "retried"}});
+  auto& failed = reports.Add({{"outcome", "failed"}});
+  auto& errors = ledger_errors.Add({{"thread", "sender"}});
+  while (!Stopping()) {
+    Outbox::Pass pass = outbox->RunOnce();
+    sent.Increment(pass.sent);
+    retried.Increment(pass.retried);
+    failed.Increment(pass.failed_permanently);
+    if (pass.error) errors.Increment();
+    auto wait = kSenderPoll;
+    if (pass.next_attempt) {
+      auto until =
+          std::chrono::duration_cast<std::chrono::milliseconds>(*pass.next_attempt - clock.Now());
+      wait = std::clamp(until, std::chrono::milliseconds(10), kSenderPoll);
+    }
+    std::unique_lock lock(mutex);
+    wake.wait_for(lock, wait, [this] { return stop || sender_poked; });
+    sender_poked = false;
+  }
+}
+
+}  // namespace mimamori::collector
