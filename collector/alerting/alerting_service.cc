@@ -196,7 +196,22 @@ void AlertingService::Impl::IncidentLoop() {
     }
     if (context) engine.SetContext(std::move(*context));
     engine.Accept(events.WaitAndDrain(kIncidentTurn));
-    if (current) engine.Reconcile(*current, started);
+    if (current) {
+      engine.Reconcile(*current, started);
+      // The monthly report's resource usage: each resource check's value,
+      // once (the ledger ignores a sample it already has).
+      std::vector<ResourceSample> samples;
+      for (const MonitorState& m : *current) {
+        if (m.kind == "resource" && m.value && m.last_result != Status::kUnknown &&
+            m.last_checked != TimePoint{}) {
+          samples.push_back({m.node, m.monitor, m.last_checked, *m.value});
+        }
+      }
+      if (auto e = engine_ledger->RecordResourceUsage(samples)) {
+        errors.Increment();
+        Log(LogLevel::kError, "recording resource usage: " + e->message);
+      }
+    }
     engine.Tick();
 
     const IncidentEngineStats& now = engine.stats();
