@@ -138,6 +138,13 @@ void IncidentEngine::Forget(IncidentId id) {
 }
 
 void IncidentEngine::Accept(const std::vector<StateChange>& changes) {
+  if (changes.empty()) return;
+  // Windows may have been added from the CLI since the last Tick.
+  if (auto active = ledger_.ActiveSuppressions(clock_.Now())) {
+    active_suppressions_ = std::move(*active);
+  } else {
+    Failed(active.error(), "reading suppressions");
+  }
   for (const StateChange& c : changes) {
     TimePoint& last = last_change_[{c.node, c.monitor}];
     last = std::max(last, c.detected_at);

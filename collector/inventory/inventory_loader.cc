@@ -21,6 +21,9 @@
 #include <tuple>
 #include <utility>
 
+#include "collector/alerting/mail_message.h"
+#include "collector/alerting/timetable.h"
+
 namespace mimamori::collector {
 namespace {
 
@@ -367,6 +370,93 @@ class Decoder {
     return true;
   }
 
+  /// A file or directory the daemon opens: absolute, since under systemd its
+  /// working directory is / and a relative path would quietly mean another
+  /// place than the operator had in mind.
+  bool AbsolutePath(const Field& field, std::string& out) {
+    std::string text;
+    if (!Text(field, text)) return false;
+    if (!text.starts_with('/')) {
+      Report(field, "must be an absolute path, got '" + text + "'");
+      return false;
+    }
+    out = std::move(text);
+    return true;
+  }
+
+  /// A URL starting with one of `schemes` ("http://") and naming a host.
+  /// `credentials` says where a user or password goes instead (a URL ends
+  /// up in logs); empty: user info in the URL is allowed.
+  bool Url(const Field& field, std::initializer_list<std::string_view> schemes,
+           std::string_view credentials, std::string& out) {
+    std::string text;
+    if (!Text(field, text)) return false;
+    std::size_t host = 0;
+    std::string names;
+    for (std::string_view scheme : schemes) {
+      if (host == 0 && std::string_view(text).starts_with(scheme)) host = scheme.size();
+      names += (names.empty() ? "" : " or ") + std::string(scheme);
+    }
+    if (host == 0) {
+      Report(field, "must start with " + names + ", got '" + text + "'");
+      return false;
+    }
+    const std::string_view authority =
+        std::string_view(text).substr(host, text.find_first_of("/?#", host) - host);
+    if (authority.empty()) {
+      Report(field, "no host in '" + text + "'");
+      return false;
+    }
+    // Not echoed: the part before '@' may be a password.
+    if (!credentials.empty() && authority.find('@') != std::string_view::npos) {
+      Report(field, "must not contain a user or password (the URL shows in logs); give " +
+                        std::string(credentials));
+      return false;
+    }
+    out = std::move(text);
+    return true;
+  }
+
+  /// A recipient or sender address, as strict as the mail channel that will
+  /// use it, so a typo stops the load instead of a report at 3 a.m.
+  bool MailAddress(const Field& field, std::string& out) {
+    std::string text;
+    if (!Text(field, text)) return false;
+    if (!IsValidMailAddress(text)) {
+      const std::size_t at = text.find('@');
+      std::string why;
+      if (at == std::string::npos) {
+        why = "no '@'";
+      } else if (at == 0 || at + 1 == text.size()) {
+        why = "nothing before or after '@'";
+      } else {
+        why = "letters, digits and !#$%&'*+-/=?^_`{|}~. before the '@', a host name after it";
+      }
+      Report(field, "'" + text + "' is not a mail address (" + why + ")");
+      return false;
+    }
+    out = std::move(text);
+    return true;
+  }
+
+  /// Free text an operator or a phone gateway reads ("+81-59-000-0001",
+  /// "内線 1234"): one line with at least one digit, which catches a mail
+  /// address or a name in the wrong key.
+  bool PhoneNumber(const Field& field, std::string& out) {
+    std::string text;
+    if (!Text(field, text)) return false;
+    const bool has_digit = text.find_first_of("0123456789") != std::string::npos;
+    const bool one_line = std::none_of(text.begin(), text.end(), [](char c) {
+      return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+    });
+    if (!has_digit || !one_line) {
+      Report(field, "expected a phone number such as +81-59-000-0001, got '" + text + "'");
+      return false;
+    }
+    out = std::move(text);
+    return true;
+  }
+
   bool Bool(const Field& field, bool& out) {
     std::string text;
     if (!Scalar(field, "true or false", text)) return false;
@@ -518,6 +608,9 @@ class Section {
 
   const std::vector<std::pair<std::string, Field>>& extras() const { return extras_; }
 
+  /// No known key given (unknown ones were reported).
+  bool empty() const { return values_.empty(); }
+
  private:
   Decoder& decoder_;
   Field field_;
@@ -552,6 +645,21 @@ constexpr std::pair<std::string_view, int FailureCounts::*> kFailureKeys[] = {
     {"process", &FailureCounts::process}, {"service", &FailureCounts::service},
     {"web", &FailureCounts::web},         {"resource", &FailureCounts::resource}};
 
+constexpr std::pair<std::string_view, Priority> kPriorities[] = {{"high", Priority::kHigh},
+                                                                 {"low", Priority::kLow}};
+
+// Every FailureClass, for the keys of a priority mapping; names come from
+// FailureClassName so the file and the logs spell them alike.
+constexpr FailureClass kFailureClasses[] = {
+    FailureClass::kAlive,          FailureClass::kProcess, FailureClass::kPort,
+    FailureClass::kService,        FailureClass::kWeb,     FailureClass::kResourceCritical,
+    FailureClass::kResourceWarning};
+
+// The shortest first-report deadline of the timetable (spec section 4,
+// platform failure, high priority, business hours): a grouping window must
+// close well before it or the first report would wait for the grouping.
+constexpr seconds kShortestFirstReport = std::chrono::minutes(5);
+
 template <typename Table>
 std::vector<std::string_view> KeysOf(const Table& table) {
   std::vector<std::string_view> keys;
@@ -583,18 +691,25 @@ struct NodeFields {
   std::optional<Field> name, host, system;
 };
 
+// Where a suppression's target is, for the same checks.
+struct SuppressionFields {
+  std::optional<Field> node, system;
+};
+
 class InventoryDecoder {
  public:
   InventoryDecoder(Decoder& decoder, Inventory& inventory) : d_(decoder), inventory_(inventory) {}
 
   void Decode(const YAML::Node& root) {
-    Section top(d_, Field{root, root.Mark(), ""},
-                {"platform_name", "defaults", "calendar", "metrics", "systems", "nodes"});
+    Section top(
+        d_, Field{root, root.Mark(), ""},
+        {"platform_name", "defaults", "calendar", "metrics", "alerting", "systems", "nodes"});
     // Defaults first, wherever they are in the file: nodes start from them.
     if (auto field = top.Get("defaults")) ReadDefaults(*field, inventory_.defaults);
     if (auto field = top.Get("platform_name")) d_.Text(*field, inventory_.platform_name);
     if (auto field = top.Get("calendar")) ReadCalendar(*field, inventory_.calendar);
     if (auto field = top.Get("metrics")) ReadMetrics(*field, inventory_.metrics);
+    if (auto field = top.Get("alerting")) ReadAlerting(*field, inventory_.alerting);
     if (auto field = top.Get("systems")) ReadSystems(*field);
     if (auto field = top.Get("nodes")) ReadNodes(*field);
     CheckReferences();
@@ -820,33 +935,226 @@ class InventoryDecoder {
     metrics.listen = text;
   }
 
+  // A list of people reports go to: system owners and the alerting roles.
+  void ReadPeople(const Field& field, std::vector<Owner>& people) {
+    for (const Field& item : d_.Items(field)) {
+      Section section(d_, item, {"name", "mail", "phone"});
+      Owner person;
+      if (auto name = section.Get("name")) d_.String(*name, person.name);
+      if (auto mail = section.Required("mail")) d_.MailAddress(*mail, person.mail);
+      if (auto phone = section.Get("phone")) d_.PhoneNumber(*phone, person.phone);
+      people.push_back(std::move(person));
+    }
+  }
+
+  // Failure class -> high or low; only the classes named change.
+  void ReadPriorities(const Field& field, std::map<FailureClass, Priority>& priorities) {
+    std::vector<std::string_view> names;
+    for (FailureClass c : kFailureClasses) names.push_back(FailureClassName(c));
+    Section section(d_, field, names);
+    for (FailureClass c : kFailureClasses) {
+      if (auto value = section.Get(FailureClassName(c))) {
+        d_.Choice(*value, kPriorities, priorities[c]);
+      }
+    }
+  }
+
+  void ReadAlerting(const Field& field, AlertingSettings& alerting) {
+    Section section(
+        d_, field,
+        {"platform_managers", "ict_service_center", "on_duty", "mail", "phone", "retry", "priority",
+         "ledger", "templates", "grouping_window", "platform_vm_threshold", "suppressions"});
+    if (auto people = section.Get("platform_managers")) {
+      ReadPeople(*people, alerting.platform_managers);
+    }
+    if (auto people = section.Get("ict_service_center")) {
+      ReadPeople(*people, alerting.ict_service_center);
+    }
+    if (auto people = section.Get("on_duty")) ReadPeople(*people, alerting.on_duty);
+    if (auto mail = section.Get("mail")) ReadMail(*mail, alerting.mail);
+    if (auto phone = section.Get("phone")) ReadPhone(*phone, alerting.phone);
+    if (auto retry = section.Get("retry")) ReadRetry(*retry, alerting.retry);
+    if (auto priority = section.Get("priority")) {
+      ReadPriorities(*priority, alerting.priority.by_class);
+    }
+    if (auto ledger = section.Get("ledger")) d_.AbsolutePath(*ledger, alerting.ledger);
+    if (auto templates = section.Get("templates")) d_.AbsolutePath(*templates, alerting.templates);
+    if (auto window = section.Get("grouping_window")) {
+      if (seconds value{}; d_.Interval(*window, value)) {
+        if (value >= kShortestFirstReport) {
+          d_.Report(*window, "must be under " + FormatDuration(kShortestFirstReport) +
+                                 " (the shortest first-report deadline), got " +
+                                 window->node.Scalar());
+        } else {
+          alerting.grouping_window = value;
+        }
+      }
+    }
+    if (auto threshold = section.Get("platform_vm_threshold")) {
+      // One failing VM is that VM's incident, not the platform's.
+      d_.Integer(*threshold, 2, kNoMaximum, alerting.platform_vm_threshold);
+    }
+    if (auto suppressions = section.Get("suppressions")) {
+      for (const Field& item : d_.Items(*suppressions)) ReadSuppression(item);
+    }
+  }
+
+  void ReadMail(const Field& field, MailSettings& mail) {
+    Section section(d_, field,
+                    {"url", "starttls", "user", "password_file", "password_env", "from",
+                     "from_name", "timeout"},
+                    [](std::string_view key) { return key == "password"; });
+    for (const auto& [key, value] : section.extras()) {
+      d_.Report(value,
+                "the password itself does not belong in the inventory; give "
+                "password_file or password_env");
+    }
+    if (section.empty()) return;  // "mail:" alone: mail is not configured
+    // Settings without a URL would leave mail silently off.
+    if (auto url = section.Required("url")) {
+      d_.Url(*url, {"smtp://", "smtps://"}, "user and password_file or password_env", mail.url);
+      if (auto from = section.Required("from")) d_.MailAddress(*from, mail.from);
+    }
+    if (auto starttls = section.Get("starttls")) d_.Bool(*starttls, mail.starttls);
+    std::optional<Field> user = section.Get("user");
+    std::optional<Field> file = section.Get("password_file");
+    std::optional<Field> env = section.Get("password_env");
+    if (user) d_.Text(*user, mail.user);
+    if (file) d_.AbsolutePath(*file, mail.password_file);
+    if (env) d_.Text(*env, mail.password_env);
+    if (file && env) {
+      d_.Report(*env, "give password_file or password_env, not both");
+    } else if (user && !file && !env && section.extras().empty()) {
+      d_.Report(field, "needs password_file or password_env");
+    } else if (!user && (file || env)) {
+      d_.Report(file ? *file : *env, "only used for SMTP AUTH; give user as well");
+    }
+    if (auto from_name = section.Get("from_name")) d_.String(*from_name, mail.from_name);
+    if (auto timeout = section.Get("timeout")) d_.Duration(*timeout, milliseconds(1), mail.timeout);
+  }
+
+  void ReadPhone(const Field& field, PhoneSettings& phone) {
+    Section section(d_, field, {"command", "webhook_url", "token_file", "token_env", "timeout"},
+                    [](std::string_view key) { return key == "token"; });
+    for (const auto& [key, value] : section.extras()) {
+      d_.Report(value,
+                "the token itself does not belong in the inventory; give token_file or "
+                "token_env");
+    }
+    std::optional<Field> command = section.Get("command");
+    std::optional<Field> webhook = section.Get("webhook_url");
+    if (command) ReadCommand(*command, phone.command);
+    if (webhook) {
+      d_.Url(*webhook, {"http://", "https://"}, "token_file or token_env", phone.webhook_url);
+    }
+    if (command && webhook) d_.Report(*webhook, "give command or webhook_url, not both");
+    std::optional<Field> file = section.Get("token_file");
+    std::optional<Field> env = section.Get("token_env");
+    if (file) d_.AbsolutePath(*file, phone.token_file);
+    if (env) d_.Text(*env, phone.token_env);
+    if (file && env) {
+      d_.Report(*env, "give token_file or token_env, not both");
+    } else if (!webhook && (file || env)) {
+      d_.Report(file ? *file : *env, "only used with webhook_url");
+    }
+    if (auto timeout = section.Get("timeout")) {
+      d_.Duration(*timeout, milliseconds(1), phone.timeout);
+    }
+  }
+
+  // The argv of the phone command. No shell runs it, so one string with
+  // spaces would be taken as the program's whole name.
+  void ReadCommand(const Field& field, std::vector<std::string>& argv) {
+    if (field.node.IsScalar()) {
+      d_.Report(field,
+                "expected the program and its arguments as a list such as "
+                "[/usr/local/bin/call-duty, --urgent] (no shell runs it), got '" +
+                    field.node.Scalar() + "'");
+      return;
+    }
+    std::vector<Field> items = d_.Items(field);
+    if (items.empty()) {
+      if (field.node.IsNull() || (field.node.IsSequence() && field.node.size() == 0)) {
+        d_.Report(field, "must not be empty");
+      }
+      return;
+    }
+    std::vector<std::string> read;
+    bool ok = d_.AbsolutePath(items[0], read.emplace_back());
+    for (std::size_t i = 1; i < items.size(); ++i) {
+      ok = d_.String(items[i], read.emplace_back()) && ok;
+    }
+    if (ok) argv = std::move(read);
+  }
+
+  void ReadRetry(const Field& field, RetrySettings& retry) {
+    Section section(d_, field, {"initial", "max", "phone_attempts"});
+    std::optional<Field> initial = section.Get("initial");
+    std::optional<Field> max = section.Get("max");
+    RetrySettings read = retry;
+    bool ok = true;
+    if (initial) ok = d_.Interval(*initial, read.initial) && ok;
+    if (max) ok = d_.Interval(*max, read.max) && ok;
+    if (ok && read.initial > read.max) {
+      d_.Report(initial ? *initial : *max, "initial " + FormatDuration(read.initial) +
+                                               " is above max " + FormatDuration(read.max));
+    } else if (ok) {
+      retry.initial = read.initial;
+      retry.max = read.max;
+    }
+    if (auto attempts = section.Get("phone_attempts")) {
+      d_.Integer(*attempts, 1, 100, retry.phone_attempts);
+    }
+  }
+
+  void ReadSuppression(const Field& field) {
+    Section section(d_, field, {"node", "system", "start", "end", "reason", "requested_by"});
+    ConfiguredSuppression suppression;
+    SuppressionFields fields;
+    suppression.line = d_.LineOf(field.mark);
+    std::optional<Field> node = section.Get("node");
+    std::optional<Field> system = section.Get("system");
+    if (node && d_.Text(*node, suppression.node)) fields.node = node;
+    if (system && d_.Text(*system, suppression.system)) fields.system = system;
+    if (node && system) {
+      d_.Report(*system, "give node or system, not both");
+    } else if (!node && !system && field.node.IsMap()) {
+      d_.Report(field, "needs node or system");
+    }
+    std::optional<TimePoint> start, end;
+    auto read_time = [&](std::string_view key, std::string& text, std::optional<TimePoint>& at) {
+      std::optional<Field> value = section.Required(key);
+      if (!value || !d_.Scalar(*value, "a time YYYY-MM-DD HH:MM", text)) return value;
+      at = ParseTokyoTime(text);
+      if (!at) {
+        d_.Report(*value, "expected a time YYYY-MM-DD HH:MM (Asia/Tokyo), got '" + text + "'");
+      }
+      return value;
+    };
+    read_time("start", suppression.start, start);
+    std::optional<Field> end_field = read_time("end", suppression.end, end);
+    if (start && end && *end <= *start) {
+      d_.Report(*end_field, "end " + suppression.end + " is not after start " + suppression.start);
+    }
+    // Who asked and why: the ledger and the suppression mails record both.
+    if (auto reason = section.Required("reason")) d_.Text(*reason, suppression.reason);
+    if (auto by = section.Required("requested_by")) d_.Text(*by, suppression.requested_by);
+    inventory_.alerting.suppressions.push_back(std::move(suppression));
+    suppression_fields_.push_back(std::move(fields));
+  }
+
   void ReadSystems(const Field& field) {
     Repeats names(d_);
     for (const Field& item : d_.Items(field)) {
-      Section section(d_, item, {"name", "level", "owners"});
+      Section section(d_, item, {"name", "level", "owners", "priority"});
       System system;
       std::optional<Field> name = section.Required("name");
       if (name && d_.Text(*name, system.name)) {
         names.Add(system.name, *name, "system name '" + system.name + "'");
       }
       if (auto level = section.Required("level")) d_.Choice(*level, kLevels, system.level);
-      if (auto owners = section.Get("owners")) {
-        for (const Field& owner_field : d_.Items(*owners)) {
-          Section owner_section(d_, owner_field, {"name", "mail"});
-          Owner owner;
-          if (auto owner_name = owner_section.Get("name")) d_.String(*owner_name, owner.name);
-          if (auto mail = owner_section.Required("mail"); mail && d_.Text(*mail, owner.mail)) {
-            const std::size_t at = owner.mail.find('@');
-            if (at == std::string::npos) {
-              d_.Report(*mail, "'" + owner.mail + "' is not a mail address (no '@')");
-            } else if (at == 0 || at + 1 == owner.mail.size()) {
-              d_.Report(*mail,
-                        "'" + owner.mail + "' is not a mail address (nothing before or after '@')");
-            }
-          }
-          system.owners.push_back(std::move(owner));
-        }
-      }
+      if (auto owners = section.Get("owners")) ReadPeople(*owners, system.owners);
+      if (auto priority = section.Get("priority")) ReadPriorities(*priority, system.priority);
       inventory_.systems.push_back(std::move(system));
     }
   }
@@ -1042,18 +1350,8 @@ class InventoryDecoder {
     Section section(d_, field, {"name", "url", "expected_status", "body", "timeout"});
     WebCheck web;
     bool ok = true;
-    if (auto url = section.Required("url"); url && d_.Text(*url, web.url)) {
-      const std::string_view text = web.url;
-      const std::size_t scheme = text.starts_with("http://")    ? 7
-                                 : text.starts_with("https://") ? 8
-                                                                : 0;
-      if (scheme == 0) {
-        d_.Report(*url, "must start with http:// or https://, got '" + web.url + "'");
-        ok = false;
-      } else if (scheme == text.size() || text[scheme] == '/') {
-        d_.Report(*url, "no host in '" + web.url + "'");
-        ok = false;
-      }
+    if (auto url = section.Required("url")) {
+      ok = d_.Url(*url, {"http://", "https://"}, "", web.url) && ok;
     } else {
       ok = false;
     }
@@ -1102,11 +1400,23 @@ class InventoryDecoder {
                                     ", not esxi-host");
       }
     }
+    for (std::size_t i = 0; i < suppression_fields_.size(); ++i) {
+      const ConfiguredSuppression& suppression = inventory_.alerting.suppressions[i];
+      const SuppressionFields& fields = suppression_fields_[i];
+      if (fields.node && !inventory_.FindNode(suppression.node)) {
+        d_.Report(*fields.node, "no node named '" + suppression.node + "' in nodes");
+      }
+      if (fields.system && !inventory_.FindSystem(suppression.system)) {
+        d_.Report(*fields.system, "no system named '" + suppression.system + "' in systems");
+      }
+    }
   }
 
   Decoder& d_;
   Inventory& inventory_;
   std::vector<NodeFields> node_fields_;  // parallel to inventory_.nodes
+  // Parallel to inventory_.alerting.suppressions.
+  std::vector<SuppressionFields> suppression_fields_;
 };
 
 }  // namespace

@@ -68,6 +68,26 @@ TEST(Inventory, EmptyFileHasTheSpecDefaults) {
     EXPECT_EQ(inventory.metrics.listen, "127.0.0.1:9716");
     EXPECT_TRUE(inventory.systems.empty());
     EXPECT_TRUE(inventory.nodes.empty());
+    const AlertingSettings& a = inventory.alerting;
+    EXPECT_TRUE(a.platform_managers.empty());
+    EXPECT_TRUE(a.ict_service_center.empty());
+    EXPECT_TRUE(a.on_duty.empty());
+    EXPECT_EQ(a.mail.url, "");  // mail not configured
+    EXPECT_EQ(a.mail.timeout, milliseconds(30000));
+    EXPECT_TRUE(a.phone.command.empty());
+    EXPECT_EQ(a.phone.webhook_url, "");
+    EXPECT_EQ(a.phone.timeout, milliseconds(10000));
+    EXPECT_EQ(a.retry.initial, seconds(30));
+    EXPECT_EQ(a.retry.max, seconds(600));
+    EXPECT_EQ(a.retry.phone_attempts, 3);
+    EXPECT_EQ(a.priority.For(FailureClass::kAlive), Priority::kHigh);
+    EXPECT_EQ(a.priority.For(FailureClass::kResourceCritical), Priority::kHigh);
+    EXPECT_EQ(a.priority.For(FailureClass::kResourceWarning), Priority::kLow);
+    EXPECT_EQ(a.ledger, "/var/lib/mimamori/ledger.db");
+    EXPECT_EQ(a.templates, "/etc/mimamori/templates");
+    EXPECT_EQ(a.grouping_window, seconds(60));
+    EXPECT_EQ(a.platform_vm_threshold, 3);
+    EXPECT_TRUE(a.suppressions.empty());
   }
 }
 
@@ -305,6 +325,143 @@ nodes:
   EXPECT_EQ(inventory.LevelOf(inventory.nodes[6]), ServiceLevel::kCDev);
 }
 
+TEST(Inventory, AlertingSectionRoundTrips) {
+  const Inventory inventory = Parse(R"(alerting:
+  platform_managers:
+    - {name: 基盤 統括, mail: toukatsu@example.lg.jp, phone: "+81-59-000-0001"}
+    - {mail: kiban-team@example.lg.jp}
+  ict_service_center:
+    - {name: ICT センター, mail: ict@example.lg.jp, phone: 内線 1234}
+  on_duty:
+    - {name: 当番, mail: touban@example.lg.jp}
+  mail:
+    url: smtp://127.0.0.1:25
+    starttls: true
+    user: kanshi
+    password_file: /etc/mimamori/smtp-password
+    from: kanshi@example.lg.jp
+    from_name: 監視システム
+    timeout: 45s
+  phone:
+    command: [/usr/local/bin/call-duty, --urgent, ""]
+    timeout: 20s
+  retry: {initial: 1m, max: 15m, phone_attempts: 5}
+  priority: {alive: low, process: low, port: low, service: low, web: low, resource-critical: low, resource-warning: high}
+  ledger: /srv/mimamori/ledger.db
+  templates: /srv/mimamori/templates
+  grouping_window: 90s
+  platform_vm_threshold: 2
+  suppressions:
+    - node: web01
+      start: "2026-12-01 09:00"
+      end: "2026-12-01 12:00"
+      reason: 法定点検
+      requested_by: 山田
+    - {system: 住民記録システム, start: 2026-12-31 23:00, end: 2027-01-01 01:30, reason: 年越し作業, requested_by: 基盤 統括}
+systems:
+  - name: 住民記録システム
+    level: A
+    owners: [{name: 山田太郎, mail: yamada@example.lg.jp, phone: 059-000-0002}]
+    priority: {resource-warning: high, web: low}
+  - {name: 検証, level: C-dev}
+nodes:
+  - {name: web01, address: 10.0.1.21, system: 住民記録システム}
+)");
+  const AlertingSettings& a = inventory.alerting;
+  ASSERT_EQ(a.platform_managers.size(), 2u);
+  EXPECT_EQ(a.platform_managers[0].name, "基盤 統括");
+  EXPECT_EQ(a.platform_managers[0].mail, "toukatsu@example.lg.jp");
+  EXPECT_EQ(a.platform_managers[0].phone, "+81-59-000-0001");
+  EXPECT_EQ(a.platform_managers[1].name, "");
+  EXPECT_EQ(a.platform_managers[1].phone, "");
+  ASSERT_EQ(a.ict_service_center.size(), 1u);
+  EXPECT_EQ(a.ict_service_center[0].name, "ICT センター");
+  EXPECT_EQ(a.ict_service_center[0].mail, "ict@example.lg.jp");
+  EXPECT_EQ(a.ict_service_center[0].phone, "内線 1234");
+  ASSERT_EQ(a.on_duty.size(), 1u);
+  EXPECT_EQ(a.on_duty[0].mail, "touban@example.lg.jp");
+
+  EXPECT_EQ(a.mail.url, "smtp://127.0.0.1:25");
+  EXPECT_TRUE(a.mail.starttls);
+  EXPECT_EQ(a.mail.user, "kanshi");
+  EXPECT_EQ(a.mail.password_file, "/etc/mimamori/smtp-password");
+  EXPECT_EQ(a.mail.password_env, "");
+  EXPECT_EQ(a.mail.from, "kanshi@example.lg.jp");
+  EXPECT_EQ(a.mail.from_name, "監視システム");
+  EXPECT_EQ(a.mail.timeout, milliseconds(45000));
+
+  EXPECT_EQ(a.phone.command,
+            (std::vector<std::string>{"/usr/local/bin/call-duty", "--urgent", ""}));
+  EXPECT_EQ(a.phone.webhook_url, "");
+  EXPECT_EQ(a.phone.timeout, milliseconds(20000));
+
+  EXPECT_EQ(a.retry.initial, seconds(60));
+  EXPECT_EQ(a.retry.max, seconds(900));
+  EXPECT_EQ(a.retry.phone_attempts, 5);
+  // Every class was given, so each one's default is overturned.
+  EXPECT_EQ(a.priority.For(FailureClass::kAlive), Priority::kLow);
+  EXPECT_EQ(a.priority.For(FailureClass::kProcess), Priority::kLow);
+  EXPECT_EQ(a.priority.For(FailureClass::kPort), Priority::kLow);
+  EXPECT_EQ(a.priority.For(FailureClass::kService), Priority::kLow);
+  EXPECT_EQ(a.priority.For(FailureClass::kWeb), Priority::kLow);
+  EXPECT_EQ(a.priority.For(FailureClass::kResourceCritical), Priority::kLow);
+  EXPECT_EQ(a.priority.For(FailureClass::kResourceWarning), Priority::kHigh);
+  EXPECT_EQ(a.ledger, "/srv/mimamori/ledger.db");
+  EXPECT_EQ(a.templates, "/srv/mimamori/templates");
+  EXPECT_EQ(a.grouping_window, seconds(90));
+  EXPECT_EQ(a.platform_vm_threshold, 2);
+
+  ASSERT_EQ(a.suppressions.size(), 2u);
+  EXPECT_EQ(a.suppressions[0].node, "web01");
+  EXPECT_EQ(a.suppressions[0].system, "");
+  EXPECT_EQ(a.suppressions[0].start, "2026-12-01 09:00");
+  EXPECT_EQ(a.suppressions[0].end, "2026-12-01 12:00");
+  EXPECT_EQ(a.suppressions[0].reason, "法定点検");
+  EXPECT_EQ(a.suppressions[0].requested_by, "山田");
+  EXPECT_EQ(a.suppressions[0].line, 27);
+  EXPECT_EQ(a.suppressions[1].node, "");
+  EXPECT_EQ(a.suppressions[1].system, "住民記録システム");
+  EXPECT_EQ(a.suppressions[1].start, "2026-12-31 23:00");  // unquoted works too
+  EXPECT_EQ(a.suppressions[1].end, "2027-01-01 01:30");
+  EXPECT_EQ(a.suppressions[1].line, 32);
+
+  ASSERT_EQ(inventory.systems.size(), 2u);
+  const System& juki = inventory.systems[0];
+  ASSERT_EQ(juki.owners.size(), 1u);
+  EXPECT_EQ(juki.owners[0].phone, "059-000-0002");
+  // Only the classes named: the rest follow alerting.priority.
+  EXPECT_EQ(juki.priority,
+            (std::map<FailureClass, Priority>{{FailureClass::kResourceWarning, Priority::kHigh},
+                                              {FailureClass::kWeb, Priority::kLow}}));
+  EXPECT_TRUE(inventory.systems[1].priority.empty());
+}
+
+TEST(Inventory, AlertingWebhookAndPasswordFromTheEnvironment) {
+  const Inventory inventory = Parse(R"(alerting:
+  mail: {url: "smtps://mail.example.lg.jp:465", user: kanshi, password_env: MIMAMORI_SMTP_PASSWORD, from: kanshi@example.lg.jp}
+  phone: {webhook_url: "https://pager.example/hook", token_env: MIMAMORI_PAGER_TOKEN}
+  priority: {resource-warning: high}
+)");
+  const AlertingSettings& a = inventory.alerting;
+  EXPECT_EQ(a.mail.url, "smtps://mail.example.lg.jp:465");
+  EXPECT_FALSE(a.mail.starttls);
+  EXPECT_EQ(a.mail.password_file, "");
+  EXPECT_EQ(a.mail.password_env, "MIMAMORI_SMTP_PASSWORD");
+  EXPECT_TRUE(a.phone.command.empty());
+  EXPECT_EQ(a.phone.webhook_url, "https://pager.example/hook");
+  EXPECT_EQ(a.phone.token_env, "MIMAMORI_PAGER_TOKEN");
+  // A partial mapping changes only the classes it names.
+  EXPECT_EQ(a.priority.For(FailureClass::kResourceWarning), Priority::kHigh);
+  EXPECT_EQ(a.priority.For(FailureClass::kAlive), Priority::kHigh);
+
+  const Inventory token_file = Parse(R"(alerting:
+  phone: {webhook_url: "http://127.0.0.1:8080/", token_file: /etc/mimamori/pager-token}
+)");
+  EXPECT_EQ(token_file.alerting.phone.token_file, "/etc/mimamori/pager-token");
+  // "mail:" alone leaves mail unconfigured rather than asking for a URL.
+  EXPECT_EQ(Parse("alerting:\n  mail:\n").alerting.mail.url, "");
+}
+
 TEST(Inventory, DurationForms) {
   const std::pair<std::string, milliseconds> cases[] = {
       {"300s", milliseconds(300'000)}, {"5m", milliseconds(300'000)},
@@ -341,6 +498,20 @@ TEST(Inventory, ShippedExampleLoadsAndUsesEveryKind) {
   }
   EXPECT_EQ(kinds.size(), 6u);
   EXPECT_TRUE(windows && rhel && processes && ports && services && web && per_mount);
+  const AlertingSettings& a = inventory->alerting;
+  EXPECT_FALSE(a.platform_managers.empty());
+  EXPECT_FALSE(a.ict_service_center.empty());
+  EXPECT_FALSE(a.on_duty.empty());
+  EXPECT_NE(a.mail.url, "");
+  EXPECT_NE(a.mail.user, "");
+  EXPECT_FALSE(a.phone.command.empty());
+  EXPECT_FALSE(a.suppressions.empty());
+  bool owner_phone = false, system_priority = false;
+  for (const System& system : inventory->systems) {
+    system_priority = system_priority || !system.priority.empty();
+    for (const Owner& owner : system.owners) owner_phone = owner_phone || !owner.phone.empty();
+  }
+  EXPECT_TRUE(owner_phone && system_priority);
 }
 
 TEST(Inventory, ErrorsNameFilePositionFieldAndWhy) {
@@ -348,7 +519,8 @@ TEST(Inventory, ErrorsNameFilePositionFieldAndWhy) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       // Unknown and repeated keys.
       {"nodez: []\n",
-       "inventory.yaml:1:1: nodez: unknown key (known keys: calendar, defaults, metrics, nodes, "
+       "inventory.yaml:1:1: nodez: unknown key (known keys: alerting, calendar, defaults, metrics, "
+       "nodes, "
        "platform_name, systems)"},
       {"nodes:\n  - name: web01\n    address: 10.0.0.1\n    prots: [22]\n",
        "inventory.yaml:4:5: nodes[0].prots: unknown key (known keys: address, host, kind, name, "
@@ -551,6 +723,142 @@ TEST(Inventory, ErrorsNameFilePositionFieldAndWhy) {
        "(nothing before or after '@')"},
       {"systems:\n  - {name: s, level: A, owners: [{name: 山田}]}\n",
        "inventory.yaml:2:34: systems[0].owners[0].mail: required key is missing"},
+      // People reports go to.
+      {"systems:\n  - {name: s, level: A, owners: [{mail: \"山田@example.lg.jp\"}]}\n",
+       "inventory.yaml:2:41: systems[0].owners[0].mail: '山田@example.lg.jp' is not a mail "
+       "address (letters, digits and !#$%&'*+-/=?^_`{|}~. before the '@', a host name after it)"},
+      {"systems:\n  - {name: s, level: A, owners: [{mail: a@example.lg.jp, phone: yamada}]}\n",
+       "inventory.yaml:2:65: systems[0].owners[0].phone: expected a phone number such as "
+       "+81-59-000-0001, got 'yamada'"},
+      {"alerting:\n  platform_managers:\n    - {name: 統括, mail: toukatsu.example.lg.jp}\n",
+       "inventory.yaml:3:24: alerting.platform_managers[0].mail: 'toukatsu.example.lg.jp' is not a "
+       "mail address (no '@')"},
+      {"alerting:\n  ict_service_center: [{name: ICT}]\n",
+       "inventory.yaml:2:24: alerting.ict_service_center[0].mail: required key is missing"},
+      {"alerting:\n  on_duty: [{mail: t@example.lg.jp, phone: \"\"}]\n",
+       "inventory.yaml:2:44: alerting.on_duty[0].phone: must not be empty"},
+      {"alerting:\n  on_duty: [{mail: t@example.lg.jp, telephone: 1}]\n",
+       "inventory.yaml:2:37: alerting.on_duty[0].telephone: unknown key (known keys: mail, name, "
+       "phone)"},
+      // The alerting section.
+      {"alerting: {ledgr: /x}\n",
+       "inventory.yaml:1:12: alerting.ledgr: unknown key (known keys: grouping_window, "
+       "ict_service_center, ledger, mail, on_duty, phone, platform_managers, "
+       "platform_vm_threshold, priority, retry, suppressions, templates)"},
+      {"alerting: {ledger: ledger.db}\n",
+       "inventory.yaml:1:20: alerting.ledger: must be an absolute path, got 'ledger.db'"},
+      {"alerting: {templates: templates}\n",
+       "inventory.yaml:1:23: alerting.templates: must be an absolute path, got 'templates'"},
+      {"alerting: {grouping_window: 5m}\n",
+       "inventory.yaml:1:29: alerting.grouping_window: must be under 5m (the shortest "
+       "first-report deadline), got 5m"},
+      {"alerting: {grouping_window: 0}\n",
+       "inventory.yaml:1:29: alerting.grouping_window: must be at least 1s, got 0"},
+      {"alerting: {platform_vm_threshold: 1}\n",
+       "inventory.yaml:1:35: alerting.platform_vm_threshold: must be at least 2, got 1"},
+      {"alerting: {priority: {disk: high}}\n",
+       "inventory.yaml:1:23: alerting.priority.disk: unknown key (known keys: alive, port, "
+       "process, resource-critical, resource-warning, service, web)"},
+      {"alerting: {priority: {alive: urgent}}\n",
+       "inventory.yaml:1:30: alerting.priority.alive: expected one of high, low, got 'urgent'"},
+      {"systems:\n  - {name: s, level: A, priority: {cpu: high}}\n",
+       "inventory.yaml:2:36: systems[0].priority.cpu: unknown key (known keys: alive, port, "
+       "process, resource-critical, resource-warning, service, web)"},
+      {"alerting:\n  retry: {initial: 10m, max: 5m}\n",
+       "inventory.yaml:2:20: alerting.retry.initial: initial 10m is above max 5m"},
+      {"alerting:\n  retry: {max: 10s}\n",
+       "inventory.yaml:2:16: alerting.retry.max: initial 30s is above max 10s"},
+      {"alerting:\n  retry: {initial: 1500ms}\n",
+       "inventory.yaml:2:20: alerting.retry.initial: must be a whole number of seconds, got "
+       "1500ms"},
+      {"alerting:\n  retry: {phone_attempts: 0}\n",
+       "inventory.yaml:2:27: alerting.retry.phone_attempts: must be from 1 to 100, got 0"},
+      // Mail.
+      {"alerting:\n  mail: {from: k@example.lg.jp}\n",
+       "inventory.yaml:2:9: alerting.mail.url: required key is missing"},
+      {"alerting:\n  mail: {url: \"smtp://m:25\"}\n",
+       "inventory.yaml:2:9: alerting.mail.from: required key is missing"},
+      {"alerting:\n  mail: {url: \"http://m:25\", from: k@example.lg.jp}\n",
+       "inventory.yaml:2:15: alerting.mail.url: must start with smtp:// or smtps://, got "
+       "'http://m:25'"},
+      {"alerting:\n  mail: {url: \"smtp://\", from: k@example.lg.jp}\n",
+       "inventory.yaml:2:15: alerting.mail.url: no host in 'smtp://'"},
+      {"alerting:\n  mail: {url: \"smtp://kanshi:s3cret@m:25\", from: k@example.lg.jp}\n",
+       "inventory.yaml:2:15: alerting.mail.url: must not contain a user or password (the URL "
+       "shows in logs); give user and password_file or password_env"},
+      {"alerting:\n  mail: {url: \"smtp://m\", from: kanshi}\n",
+       "inventory.yaml:2:33: alerting.mail.from: 'kanshi' is not a mail address (no '@')"},
+      {"alerting:\n  mail: {url: \"smtp://m\", from: k@example.lg.jp, user: u, password: s}\n",
+       "inventory.yaml:2:69: alerting.mail.password: the password itself does not belong in the "
+       "inventory; give password_file or password_env"},
+      {"alerting:\n  mail: {url: \"smtp://m\", from: k@example.lg.jp, user: u}\n",
+       "inventory.yaml:2:9: alerting.mail: needs password_file or password_env"},
+      {"alerting:\n  mail: {url: \"smtp://m\", from: k@example.lg.jp, user: u, "
+       "password_file: /p, password_env: P}\n",
+       "inventory.yaml:2:92: alerting.mail.password_env: give password_file or password_env, not "
+       "both"},
+      {"alerting:\n  mail: {url: \"smtp://m\", from: k@example.lg.jp, password_env: P}\n",
+       "inventory.yaml:2:64: alerting.mail.password_env: only used for SMTP AUTH; give user as "
+       "well"},
+      {"alerting:\n  mail: {url: \"smtp://m\", from: k@example.lg.jp, user: u, "
+       "password_file: smtp-password}\n",
+       "inventory.yaml:2:74: alerting.mail.password_file: must be an absolute path, got "
+       "'smtp-password'"},
+      // Phone.
+      {"alerting:\n  phone: {command: /usr/local/bin/call-duty --urgent}\n",
+       "inventory.yaml:2:20: alerting.phone.command: expected the program and its arguments as a "
+       "list such as [/usr/local/bin/call-duty, --urgent] (no shell runs it), got "
+       "'/usr/local/bin/call-duty --urgent'"},
+      {"alerting:\n  phone: {command: []}\n",
+       "inventory.yaml:2:20: alerting.phone.command: must not be empty"},
+      {"alerting:\n  phone: {command: [call-duty]}\n",
+       "inventory.yaml:2:21: alerting.phone.command[0]: must be an absolute path, got "
+       "'call-duty'"},
+      {"alerting:\n  phone: {command: [/bin/call], webhook_url: \"https://p/\"}\n",
+       "inventory.yaml:2:46: alerting.phone.webhook_url: give command or webhook_url, not both"},
+      {"alerting:\n  phone: {webhook_url: \"ftp://p/\"}\n",
+       "inventory.yaml:2:24: alerting.phone.webhook_url: must start with http:// or https://, got "
+       "'ftp://p/'"},
+      {"alerting:\n  phone: {webhook_url: \"https://bot:t0ken@p/\"}\n",
+       "inventory.yaml:2:24: alerting.phone.webhook_url: must not contain a user or password (the "
+       "URL shows in logs); give token_file or token_env"},
+      {"alerting:\n  phone: {webhook_url: \"https://p/\", token: t0ken}\n",
+       "inventory.yaml:2:45: alerting.phone.token: the token itself does not belong in the "
+       "inventory; give token_file or token_env"},
+      {"alerting:\n  phone: {webhook_url: \"https://p/\", token_file: /t, token_env: T}\n",
+       "inventory.yaml:2:65: alerting.phone.token_env: give token_file or token_env, not both"},
+      {"alerting:\n  phone: {command: [/bin/call], token_env: T}\n",
+       "inventory.yaml:2:44: alerting.phone.token_env: only used with webhook_url"},
+      // Suppressions.
+      {"alerting:\n  suppressions:\n    - {node: w, system: s, start: \"2026-12-01 09:00\", "
+       "end: \"2026-12-01 12:00\", reason: r, requested_by: y}\n"
+       "systems: [{name: s, level: A}]\nnodes: [{name: w, address: 10.0.0.1}]\n",
+       "inventory.yaml:3:25: alerting.suppressions[0].system: give node or system, not both"},
+      {"alerting:\n  suppressions:\n    - {start: \"2026-12-01 09:00\", end: \"2026-12-01 12:00\", "
+       "reason: r, requested_by: y}\n",
+       "inventory.yaml:3:7: alerting.suppressions[0]: needs node or system"},
+      {"alerting:\n  suppressions:\n    - {node: w, start: \"2026-12-01 09:00\", end: \"2026-12-01 "
+       "12:00\", reason: r, requested_by: y}\n",
+       "inventory.yaml:3:14: alerting.suppressions[0].node: no node named 'w' in nodes"},
+      {"alerting:\n  suppressions:\n    - {system: 財務会計, start: \"2026-12-01 09:00\", end: "
+       "\"2026-12-01 12:00\", reason: r, requested_by: y}\n",
+       "inventory.yaml:3:16: alerting.suppressions[0].system: no system named '財務会計' in "
+       "systems"},
+      {"alerting:\n  suppressions:\n    - {node: w, start: \"2026-12-01T09:00\", end: "
+       "\"2026-12-01 12:00\", reason: r, requested_by: y}\n"
+       "nodes: [{name: w, address: 10.0.0.1}]\n",
+       "inventory.yaml:3:24: alerting.suppressions[0].start: expected a time YYYY-MM-DD HH:MM "
+       "(Asia/Tokyo), got '2026-12-01T09:00'"},
+      {"alerting:\n  suppressions:\n    - {node: w, start: \"2026-12-01 12:00\", end: "
+       "\"2026-12-01 12:00\", reason: r, requested_by: y}\n"
+       "nodes: [{name: w, address: 10.0.0.1}]\n",
+       "inventory.yaml:3:49: alerting.suppressions[0].end: end 2026-12-01 12:00 is not after "
+       "start 2026-12-01 12:00"},
+      {"alerting:\n  suppressions:\n    - {node: w, start: \"2026-12-01 09:00\", end: "
+       "\"2026-12-01 12:00\"}\n"
+       "nodes: [{name: w, address: 10.0.0.1}]\n",
+       "inventory.yaml:3:7: alerting.suppressions[0].reason: required key is missing\n"
+       "inventory.yaml:3:7: alerting.suppressions[0].requested_by: required key is missing"},
       // Calendar and metrics.
       {"calendar: {business_hours: 9-5}\n",
        "inventory.yaml:1:28: calendar.business_hours: expected business hours such as "
@@ -575,7 +883,8 @@ TEST(Inventory, ErrorsNameFilePositionFieldAndWhy) {
        "'127.0.0.1:99999'"},
       // The document itself. Columns count characters: 名前 is 2, not 6 bytes.
       {"名前: x\nnodes: 3\n",
-       "inventory.yaml:1:1: 名前: unknown key (known keys: calendar, defaults, metrics, nodes, "
+       "inventory.yaml:1:1: 名前: unknown key (known keys: alerting, calendar, defaults, metrics, "
+       "nodes, "
        "platform_name, systems)\ninventory.yaml:2:8: nodes: expected a list, got '3'"},
       {"- nodes\n", "inventory.yaml:1:1: expected a mapping, got a list"},
       {"platform_name: a\n---\nplatform_name: b\n",
