@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build --target mimamori-agent mimamori-collector
+cmake --build build --target mimamori-agent mimamori-collector mimamorictl
 
 work=$(mktemp -d)
 pids=()
@@ -51,11 +51,48 @@ walk "file systems (hrStorageDescr)" .1.3.6.1.2.1.25.2.3.1.3 8
 walk "processes (hrSWRunName)" .1.3.6.1.2.1.25.4.2.1.2 5
 walk "listening TCP ports (tcpListenerTable)" .1.3.6.1.2.1.6.20.1.4 5
 
+# A local SMTP server standing in for the office's mail relay: every report
+# the collector sends is kept as a file in $work/mail.
+mkdir -p "$work/mail"
+/usr/bin/python3 - "$work/mail" >"$work/smtp.port" 2>"$work/smtp.log" <<'PY' &
+import asyncio, sys, os, email, email.policy
+from aiosmtpd.smtp import SMTP
+count = 0
+class Keep:
+    async def handle_DATA(self, server, session, envelope):
+        global count
+        count += 1
+        msg = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+        with open(os.path.join(sys.argv[1], "%03d.txt" % count), "w") as f:
+            f.write("To: %s\nSubject: %s\nMessage-ID: %s\nIn-Reply-To: %s\n\n%s" % (
+                ", ".join(envelope.rcpt_tos), msg["Subject"], msg["Message-ID"],
+                msg["In-Reply-To"] or "", msg.get_content()))
+        return "250 OK"
+async def main():
+    server = await asyncio.get_running_loop().create_server(
+        lambda: SMTP(Keep(), hostname="demo-smtp"), host="127.0.0.1", port=0)
+    print(server.sockets[0].getsockname()[1], flush=True)
+    await server.serve_forever()
+asyncio.run(main())
+PY
+pids+=($!)
+smtp_port=$(wait_for "$work/smtp.port" '^[0-9]+')
+
 cat >"$work/inventory.yaml" <<YAML
 platform_name: デモ基盤
 defaults:
   intervals: {ping: 5s, resource: 5s, process: 5s, port: 5s, web: 5s}
 metrics: {listen: "127.0.0.1:0"}
+# Open around the clock for the demo, so the business-hours rows apply.
+calendar: {business_hours: "00:00-24:00", extra_open_days: ["$(TZ=Asia/Tokyo date +%F)"]}
+alerting:
+  ledger: $work/ledger.db
+  templates: $PWD/packaging/templates
+  grouping_window: 5s
+  mail: {url: "smtp://127.0.0.1:$smtp_port", from: kanshi@example.lg.jp, from_name: 監視システム}
+  platform_managers: [{name: 基盤統括責任者, mail: toukatsu@example.lg.jp}]
+  ict_service_center: [{name: ICTサービスセンター, mail: ict@example.lg.jp}]
+  on_duty: [{name: 当番, mail: touban@example.lg.jp}]
 systems:
   - name: デモシステム
     level: A
@@ -90,7 +127,12 @@ for line in body.splitlines():
                         "mimamori_monitor_status", "mimamori_ping_rtt_seconds")):
         print(line)
 PY
-echo; echo "-- collector log (state changes):"
-grep -E 'OK ->|-> OK' "$work/collector.log" | head -8 || true
+echo; echo "-- collector log (state changes and incidents):"
+grep -E 'OK ->|-> OK|incident' "$work/collector.log" | head -8 || true
+for _ in $(seq 100); do [ -e "$work/mail/002.txt" ] && break; sleep 0.2; done
+echo; echo "== the first report as the SMTP server received it (and the phone duty, mailed to the on-duty address)"
+head -30 "$work/mail/001.txt" 2>/dev/null || echo "(no mail yet; see $work/collector.log)"
+echo; echo "== mimamorictl incidents"
+build/collector/mimamorictl --config "$work/inventory.yaml" incidents || true
 echo
 echo "mimamori-agent (udp:127.0.0.1:$port) and mimamori-collector (/metrics on :$metrics_port) stop now."
