@@ -123,7 +123,13 @@ void IncidentEngine::IndexOpenIncidents() {
       Failed(timeline.error(), "reading incident", {}, {}, incident.id);
       continue;
     }
-    for (const IncidentMonitor& m : timeline->monitors) node_incident_[m.node] = incident.id;
+    for (const IncidentMonitor& m : timeline->monitors) {
+      node_incident_[m.node] = incident.id;
+      // Until a check says otherwise after this restart, every monitor of
+      // an open incident is taken as still failing, so one recovery does
+      // not close an incident whose other monitors were never seen OK.
+      presumed_failing_.insert({m.node, m.monitor});
+    }
     for (const AffectedVm& vm : timeline->affected_vms) node_incident_[vm.vm] = incident.id;
     if (incident.scope == IncidentScope::kPlatform && !timeline->monitors.empty()) {
       host_incident_[GroupKeyOf(timeline->monitors.front().node)] = incident.id;
@@ -166,15 +172,14 @@ void IncidentEngine::Accept(const std::vector<StateChange>& changes) {
 
 void IncidentEngine::OnFailure(const StateChange& change) {
   failing_[{change.node, change.monitor}] = change;
+  presumed_failing_.erase({change.node, change.monitor});
   const LogSubject subject{change.node, change.monitor, {}};
 
   if (auto it = node_incident_.find(change.node); it != node_incident_.end()) {
-    JoinIncident(it->second, change);
-    return;
+    if (JoinIncident(it->second, change)) return;
   }
   if (auto it = host_incident_.find(GroupKeyOf(change.node)); it != host_incident_.end()) {
-    JoinIncident(it->second, change);
-    return;
+    if (JoinIncident(it->second, change)) return;
   }
   if (Suppressed(change.node, change.detected_at)) {
     ++stats_.suppressed_changes;
@@ -190,6 +195,7 @@ void IncidentEngine::OnFailure(const StateChange& change) {
 
 void IncidentEngine::OnRecovery(const StateChange& change) {
   failing_.erase({change.node, change.monitor});
+  presumed_failing_.erase({change.node, change.monitor});
   // A member of a group still waiting: the group opens its incident anyway
   // (the failure was confirmed and is recorded) and this recovery follows.
   if (auto g = groups_.find(GroupKeyOf(change.node)); g != groups_.end()) {
@@ -221,7 +227,10 @@ void IncidentEngine::OnRecovery(const StateChange& change) {
     auto timeline = l.Timeline(id);
     if (!timeline) return timeline.error();
     for (const IncidentMonitor& m : timeline->monitors) {
-      if (failing_.contains({m.node, m.monitor})) return std::nullopt;
+      if (failing_.contains({m.node, m.monitor}) ||
+          presumed_failing_.contains({m.node, m.monitor})) {
+        return std::nullopt;
+      }
     }
     closed = true;
     return CloseAndReport(l, ctx_, timeline->incident, change.detected_at, kSystemActor,
@@ -236,12 +245,27 @@ void IncidentEngine::OnRecovery(const StateChange& change) {
   }
 }
 
-void IncidentEngine::JoinIncident(IncidentId id, const StateChange& change) {
+bool IncidentEngine::JoinIncident(IncidentId id, const StateChange& change) {
   const Node* node = ctx_.inventory->FindNode(change.node);
+  bool closed = false;
+  std::vector<const Node*> added_vms;
   LedgerStatus status = ledger_.Transaction([&](Ledger& l) -> LedgerStatus {
     auto incident = l.GetIncident(id);
     if (!incident) return incident.error();
+    // Closed meanwhile (an operator's `close`): this failure is a new story.
+    if (incident->status != IncidentStatus::kOpen) {
+      closed = true;
+      return LedgerError{LedgerErrorKind::kWrongState, "closed"};
+    }
     const TimePoint now = clock_.Now();
+    // A host failing after its VMs: every VM on it is affected now.
+    if (incident->scope == IncidentScope::kPlatform && node && node->kind == NodeKind::kEsxiHost) {
+      for (const Node& vm : ctx_.inventory->nodes) {
+        if (vm.host != change.node || vm.kind != NodeKind::kVm) continue;
+        if (auto e = l.AddAffectedVm({id, vm.name, vm.system, vm.host, now})) return e;
+        added_vms.push_back(&vm);
+      }
+    }
     IncidentMonitor monitor{id, change.node, change.monitor, node ? node->system : "", now};
     if (auto e = l.AttachMonitor(monitor)) return e;
     if (incident->scope == IncidentScope::kPlatform && node && node->kind == NodeKind::kVm) {
@@ -269,11 +293,21 @@ void IncidentEngine::JoinIncident(IncidentId id, const StateChange& change) {
     }
     return std::nullopt;
   });
-  if (Failed(status, "adding a failure to its incident", change.node, change.monitor, id)) return;
+  if (closed) {
+    Forget(id);
+    return false;
+  }
+  if (Failed(status, "adding a failure to its incident", change.node, change.monitor, id)) {
+    // Not lost: Reconcile offers a failure it does not know as new again.
+    failing_.erase({change.node, change.monitor});
+    return true;
+  }
   ++stats_.incidents_updated;
   node_incident_[change.node] = id;
+  for (const Node* vm : added_vms) node_incident_[vm->name] = id;
   Log(LogLevel::kInfo, {change.node, change.monitor, IdText(id)},
       "joined the open incident: " + ChangeText(change));
+  return true;
 }
 
 void IncidentEngine::Tick() {
@@ -290,7 +324,16 @@ void IncidentEngine::Tick() {
     if (now >= group.opened + ctx_.inventory->alerting.grouping_window) due.push_back(key);
   }
   // A storage or network failure takes every VM failure waiting anywhere:
-  // VMs on every host depend on it.
+  // VMs on every host depend on it. Such groups go first, so VM groups due
+  // in the same turn are absorbed rather than opened on their own.
+  auto is_wide = [&](const std::string& key) {
+    for (const StateChange& f : groups_.at(key).failures) {
+      const Node* n = ctx_.inventory->FindNode(f.node);
+      if (n && (n->kind == NodeKind::kStorage || n->kind == NodeKind::kNetwork)) return true;
+    }
+    return false;
+  };
+  std::stable_partition(due.begin(), due.end(), is_wide);
   for (const std::string& key : due) {
     auto it = groups_.find(key);
     if (it == groups_.end()) continue;
@@ -678,7 +721,12 @@ void IncidentEngine::QueueSuppressionMails(TimePoint now) {
 
 void IncidentEngine::Reconcile(const std::vector<MonitorState>& current, TimePoint since) {
   std::map<MonitorKey, const MonitorState*> by_key;
-  for (const MonitorState& s : current) by_key[{s.node, s.monitor}] = &s;
+  for (const MonitorState& s : current) {
+    by_key[{s.node, s.monitor}] = &s;
+    if (s.confirmed == Status::kOk && s.last_result == Status::kOk && s.last_checked >= since) {
+      presumed_failing_.erase({s.node, s.monitor});
+    }
+  }
   for (const MonitorState& s : current) {
     if (!IsFailure(s.confirmed) || failing_.contains({s.node, s.monitor})) continue;
     if (auto it = last_change_.find({s.node, s.monitor});

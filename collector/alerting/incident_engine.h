@@ -97,7 +97,10 @@ class IncidentEngine {
   void OpenNodeIncident(const std::string& node, const std::vector<StateChange>& failures);
   /// Adds a failure to an open incident (and raises its priority when the
   /// rules say this failure is more urgent).
-  void JoinIncident(IncidentId id, const StateChange& change);
+  /// false when the incident was closed meanwhile (the caller then treats
+  /// the failure as new); true otherwise, also when the ledger failed (the
+  /// failure is then forgotten so Reconcile offers it again).
+  bool JoinIncident(IncidentId id, const StateChange& change);
 
   void QueueContinuingReports(TimePoint now);
   void SyncConfiguredSuppressions();
@@ -125,6 +128,8 @@ class IncidentEngine {
   std::map<std::string, IncidentId> node_incident_;
   std::map<std::string, IncidentId> host_incident_;
   std::map<MonitorKey, StateChange> failing_;  ///< current confirmed failures
+  /// Monitors of incidents open before this run, not yet seen OK since.
+  std::set<MonitorKey> presumed_failing_;
   /// When each monitor's latest change was detected, so Reconcile never
   /// lets an older snapshot undo a newer change.
   std::map<MonitorKey, TimePoint> last_change_;
