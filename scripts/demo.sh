@@ -130,8 +130,13 @@ PY
 echo; echo "-- collector log (state changes and incidents):"
 grep -E 'OK ->|-> OK|incident' "$work/collector.log" | head -8 || true
 for _ in $(seq 100); do [ -e "$work/mail/002.txt" ] && break; sleep 0.2; done
-echo; echo "== the first report as the SMTP server received it (and the phone duty, mailed to the on-duty address)"
-head -30 "$work/mail/001.txt" 2>/dev/null || echo "(no mail yet; see $work/collector.log)"
+echo; echo "== the first report as the SMTP server received it (the phone duty went to the on-duty address as a mail too)"
+shown=""
+for f in "$work"/mail/*.txt; do
+  [ -e "$f" ] || continue
+  if ! grep -q '^To: touban@' "$f"; then head -32 "$f"; shown=1; break; fi
+done
+[ -n "$shown" ] || echo "(no mail yet; see $work/collector.log)"
 echo; echo "== mimamorictl incidents"
 build/collector/mimamorictl --config "$work/inventory.yaml" incidents || true
 echo
