@@ -1,270 +1,36 @@
-// SmtpSender against a real SMTP server: Debian's python3-aiosmtpd, driven
-// by a small handler written into a temp dir. The server saves every
-// accepted message, and Python's own email parser decodes it, so the
-// Japanese subject, threading headers and body are checked by a parser that
-// is not ours. The handler can refuse given recipients with 451 or 550 and
-// can require AUTH, to check retryable vs not and that the password never
-// leaks into results.
+// SmtpSender against a real SMTP server (aiosmtpd, see smtp_server.h):
+// Python's own email parser decodes what arrived, so the Japanese subject,
+// threading headers and body are checked by a parser that is not ours. The
+// server refuses given recipients with 451 or 550 and can require AUTH, to
+// check retryable vs not and that the password never leaks into results.
 //
-// Skips (with the package name) when no python3 can import aiosmtpd. Ports
-// are ephemeral; every wait is bounded; the server is killed by its owner's
-// destructor and also exits when its stdin closes, so a crashed test binary
-// leaves nothing behind.
-#include <fcntl.h>
+// Skips (with the package name) when no python3 can import aiosmtpd.
 #include <netinet/in.h>
-#include <poll.h>
-#include <signal.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <optional>
-#include <sstream>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "collector/alerting/mail_message.h"
 #include "collector/alerting/mail_templates.h"
 #include "collector/alerting/smtp_sender.h"
+#include "tests/integration/smtp_server.h"
 
 namespace mimamori::collector {
 namespace {
 
 namespace fs = std::filesystem;
+using mimamori::testing::FindPython;
+using mimamori::testing::ScratchDir;
+using mimamori::testing::SmtpServer;
 using std::chrono::milliseconds;
-
-constexpr char kServerScript[] = R"PY(
-import argparse, asyncio, email, email.policy, os, sys, threading
-from aiosmtpd.smtp import SMTP, AuthResult
-
-ap = argparse.ArgumentParser()
-ap.add_argument('--dir', required=True)
-ap.add_argument('--reject', action='append', default=[])  # ADDRESS=REPLY
-ap.add_argument('--user')
-ap.add_argument('--password-file')
-args = ap.parse_args()
-rejects = dict(r.split('=', 1) for r in args.reject)
-count = 0
-
-def save(d, name, text):
-    mode = 'wb' if isinstance(text, bytes) else 'w'
-    with open(os.path.join(d, name), mode, **({} if mode == 'wb' else {'encoding': 'utf-8'})) as f:
-        f.write(text)
-
-class Handler:
-    async def handle_EHLO(self, server, session, envelope, hostname, responses):
-        session.host_name = hostname
-        return responses
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in rejects:
-            return rejects[address]
-        envelope.rcpt_tos.append(address)
-        return '250 OK'
-
-    async def handle_DATA(self, server, session, envelope):
-        global count
-        count += 1
-        d = os.path.join(args.dir, 'msg-%d' % count)
-        os.mkdir(d + '.tmp')
-        raw = envelope.original_content
-        msg = email.message_from_bytes(raw, policy=email.policy.default)
-        defects = list(msg.defects)
-        for k in msg.keys():
-            defects += list(getattr(msg[k], 'defects', []))
-        fields = {
-            'raw.eml': raw,
-            'mail_from': envelope.mail_from,
-            'rcpt_tos': '\n'.join(envelope.rcpt_tos),
-            'helo': session.host_name or '',
-            'login': (session.auth_data.decode() if isinstance(session.auth_data, bytes) else ''),
-            'subject': str(msg['Subject']),
-            'from': str(msg['From']),
-            'to': ', '.join(a.addr_spec for a in msg['To'].addresses),
-            'cc': ', '.join(a.addr_spec for a in msg['Cc'].addresses) if msg['Cc'] else '',
-            'message_id': str(msg['Message-ID']),
-            'in_reply_to': str(msg['In-Reply-To'] or ''),
-            'references': str(msg['References'] or ''),
-            'date': str(msg['Date']),
-            'content_type': msg.get_content_type() + '; charset=' + str(msg.get_content_charset()),
-            'body': msg.get_content().replace('\r\n', '\n'),
-            'defects': '\n'.join(repr(x) for x in defects),
-        }
-        for name, value in fields.items():
-            save(d + '.tmp', name, value)
-        os.rename(d + '.tmp', d)  # the test sees all files or none
-        return '250 OK queued as mimamori-%d' % count
-
-def authenticator(server, session, envelope, mechanism, auth_data):
-    with open(args.password_file, 'rb') as f:
-        password = f.read().strip()
-    ok = auth_data.login == args.user.encode() and auth_data.password == password
-    # handled=False: aiosmtpd then answers 235 or 535 itself.
-    return AuthResult(success=ok, handled=False, auth_data=auth_data.login if ok else None)
-
-def factory():
-    kw = dict(hostname='mimamori-test-smtp')  # no reverse DNS lookups
-    if args.user:
-        kw.update(auth_required=True, auth_require_tls=False, authenticator=authenticator)
-    return SMTP(Handler(), **kw)
-
-def exit_when_parent_goes():
-    sys.stdin.read()
-    os._exit(0)
-
-async def main():
-    server = await asyncio.get_running_loop().create_server(factory, host='127.0.0.1', port=0)
-    print(server.sockets[0].getsockname()[1], flush=True)
-    await server.serve_forever()
-
-threading.Thread(target=exit_when_parent_goes, daemon=True).start()
-asyncio.run(main())
-)PY";
-
-std::string ReadAll(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-// The first python3 that can import aiosmtpd: Debian's /usr/bin/python3
-// first, since a pyenv or venv python3 earlier in PATH does not see Debian's
-// packages.
-std::optional<std::string> FindPython() {
-  for (const char* python : {"/usr/bin/python3", "python3"}) {
-    const std::string probe = std::string(python) + " -c 'import aiosmtpd' >/dev/null 2>&1";
-    if (std::system(probe.c_str()) == 0) return python;
-  }
-  return std::nullopt;
-}
-
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern = (fs::temp_directory_path() / "mimamori-smtp-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const fs::path& path() const { return path_; }
-  fs::path Write(const std::string& name, const std::string& contents) const {
-    std::ofstream(path_ / name, std::ios::binary) << contents;
-    return path_ / name;
-  }
-
- private:
-  fs::path path_;
-};
-
-/// One aiosmtpd process on 127.0.0.1:<ephemeral>.
-class SmtpServer {
- public:
-  struct Options {
-    std::vector<std::string> rejects;  // "ADDRESS=REPLY"
-    std::string user;
-    std::string password;
-  };
-
-  SmtpServer(const std::string& python, const Options& options) {
-    inbox_ = dir_.path() / "inbox";
-    fs::create_directory(inbox_);
-    const fs::path script = dir_.Write("server.py", kServerScript);
-    std::vector<std::string> argv = {python, script.string(), "--dir", inbox_.string()};
-    for (const std::string& r : options.rejects) {
-      argv.push_back("--reject");
-      argv.push_back(r);
-    }
-    if (!options.user.empty()) {
-      argv.insert(argv.end(), {"--user", options.user, "--password-file",
-                               dir_.Write("server-password", options.password).string()});
-    }
-    const std::string log = (dir_.path() / "server.log").string();
-    int to_child[2], from_child[2];
-    if (::pipe2(to_child, O_CLOEXEC) != 0 || ::pipe2(from_child, O_CLOEXEC) != 0) return;
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::setpgid(0, 0);
-      ::dup2(to_child[0], 0);
-      ::dup2(from_child[1], 1);
-      const int err = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      if (err >= 0) ::dup2(err, 2);
-      std::vector<char*> args;
-      for (std::string& a : argv) args.push_back(a.data());
-      args.push_back(nullptr);
-      ::execvp(args[0], args.data());
-      ::_exit(127);
-    }
-    ::close(to_child[0]);
-    ::close(from_child[1]);
-    stdin_ = to_child[1];
-    // The port line, within 10 s (python's start-up is well under one).
-    std::string line;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (line.find('\n') == std::string::npos) {
-      const auto left =
-          std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
-      pollfd p{from_child[0], POLLIN, 0};
-      if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
-      char buf[64];
-      const ssize_t n = ::read(from_child[0], buf, sizeof buf);
-      if (n <= 0) break;
-      line.append(buf, static_cast<std::size_t>(n));
-    }
-    ::close(from_child[0]);
-    if (line.find('\n') != std::string::npos) port_ = std::stoi(line);
-  }
-
-  ~SmtpServer() {
-    if (pid_ > 0) {
-      // SIGKILL: nothing to flush (each message is saved before its 250), and
-      // it cannot be ignored, so the blocking waitpid is bounded.
-      ::kill(-pid_, SIGKILL);
-      ::kill(pid_, SIGKILL);
-      int status;
-      ::waitpid(pid_, &status, 0);
-    }
-    if (stdin_ >= 0) ::close(stdin_);
-  }
-  SmtpServer(const SmtpServer&) = delete;
-  SmtpServer& operator=(const SmtpServer&) = delete;
-
-  bool started() const { return port_ > 0; }
-  std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port_); }
-  std::string log() const { return ReadAll(dir_.path() / "server.log"); }
-
-  /// A field of the n-th accepted message as the server saw it ("" when absent).
-  std::string Field(int n, const std::string& name) const {
-    return ReadAll(inbox_ / ("msg-" + std::to_string(n)) / name);
-  }
-  int Accepted() const {
-    int n = 0;
-    for (const auto& entry : fs::directory_iterator(inbox_)) {
-      n += !entry.path().filename().string().ends_with(".tmp");
-    }
-    return n;
-  }
-
- private:
-  ScratchDir dir_;
-  fs::path inbox_;
-  pid_t pid_ = -1;
-  int stdin_ = -1;
-  int port_ = 0;
-};
 
 SmtpServer::Options Rejecting(std::string rule) {
   SmtpServer::Options o;
