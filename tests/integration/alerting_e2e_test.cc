@@ -83,7 +83,6 @@ ChildProcess StartCollector(const std::filesystem::path& config, const std::file
   return child ? std::move(*child) : ChildProcess{};
 }
 
-
 TEST(AlertingEndToEnd, MissingProcessIsMailedFirstAndFinalAcrossAKill9) {
   auto python = FindPython();
   if (!python) GTEST_SKIP() << "python3 with aiosmtpd not found (Debian package python3-aiosmtpd)";

@@ -167,7 +167,8 @@ class SchedulerTest : public ::testing::Test {
         scheduler_(clock_, tracker_, metrics_,
                    [this](std::function<void()> f) { posted_.push_back(std::move(f)); }) {
     inventory_ = std::make_shared<Inventory>();
-    inventory_->systems = {{"dev", ServiceLevel::kCDev, {}, {}}, {"prod", ServiceLevel::kA, {}, {}}};
+    inventory_->systems = {{"dev", ServiceLevel::kCDev, {}, {}},
+                           {"prod", ServiceLevel::kA, {}, {}}};
     Node a;
     a.name = "prod01";
     a.system = "prod";
