@@ -29,6 +29,11 @@ struct PhoneCall {
   TimePoint due_at;                  ///< the timetable's deadline
 };
 
+/// Contract: Call() blocks for at most settings.timeout plus a 2 s grace
+/// (a command that ignores SIGTERM is then killed with its process group);
+/// it is safe from several threads at once; secrets (the webhook token) are
+/// read per call and never appear in returned text. The process must not set
+/// SIGCHLD to SIG_IGN, or a command's exit status is lost (then retryable).
 class PhoneSender {
  public:
   virtual ~PhoneSender() = default;
