@@ -16,6 +16,7 @@
 
 #include "collector/alerting/report_wording.h"
 #include "collector/calendar/business_calendar.h"
+#include "tests/unit/alerting_test_support.h"
 
 namespace mimamori::collector {
 namespace {
@@ -25,19 +26,10 @@ using chrono::hours;
 using chrono::minutes;
 using chrono::seconds;
 
-TimePoint Tokyo(int y, unsigned mo, unsigned d, int h, int mi, int s = 0) {
-  return BusinessCalendar::FromTokyo(
-      chrono::local_days{chrono::year{y} / chrono::month{mo} / chrono::day{d}} + chrono::hours{h} +
-      chrono::minutes{mi} + chrono::seconds{s});
-}
-
-const TimePoint kTuesday10 = Tokyo(2026, 12, 1, 10, 0);   // business hours
-const TimePoint kSaturday10 = Tokyo(2026, 12, 5, 10, 0);  // outside
-
-::testing::AssertionResult Contains(const std::string& text, const std::string& part) {
-  if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "\"" << text << "\" does not contain \"" << part << "\"";
-}
+using testing::Contains;
+using testing::kSaturday10;
+using testing::kTuesday10;
+using testing::Tokyo;
 
 Node MakeNode(std::string name, NodeKind kind, std::string system = {}, std::string host = {}) {
   Node n;

@@ -22,6 +22,7 @@
 #include "collector/alerting/incident_actions.h"
 #include "collector/calendar/business_calendar.h"
 #include "collector/core/clock.h"
+#include "tests/unit/alerting_test_support.h"
 
 namespace mimamori::collector {
 namespace {
@@ -31,21 +32,10 @@ using chrono::hours;
 using chrono::minutes;
 using chrono::seconds;
 
-TimePoint Tokyo(int y, unsigned mo, unsigned d, int h, int mi, int s = 0) {
-  return BusinessCalendar::FromTokyo(
-      chrono::local_days{chrono::year{y} / chrono::month{mo} / chrono::day{d}} + chrono::hours{h} +
-      chrono::minutes{mi} + chrono::seconds{s});
-}
-
-// 2026-12-01 is a Tuesday (a business day), 2026-12-05 a Saturday, and
-// 2026-11-23 勤労感謝の日 (see timetable_test.cc, which checks all three).
-const TimePoint kTuesday10 = Tokyo(2026, 12, 1, 10, 0);
-const TimePoint kSaturday10 = Tokyo(2026, 12, 5, 10, 0);
-
-::testing::AssertionResult Contains(const std::string& text, const std::string& part) {
-  if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "\"" << text << "\" does not contain \"" << part << "\"";
-}
+using testing::Contains;
+using testing::kSaturday10;
+using testing::kTuesday10;
+using testing::Tokyo;
 
 Owner Person(std::string name, std::string mail, std::string phone = {}) {
   return Owner{std::move(name), std::move(mail), std::move(phone)};
