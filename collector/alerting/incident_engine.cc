@@ -336,14 +336,10 @@ void IncidentEngine::Tick() {
   std::stable_partition(due.begin(), due.end(), is_wide);
   for (const std::string& key : due) {
     auto it = groups_.find(key);
-    if (it == groups_.end()) continue;
+    if (it == groups_.end()) continue;  // absorbed by a wide group this turn
+    const bool wide = is_wide(key);
     Group group = std::move(it->second);
     groups_.erase(it);
-    bool wide = false;
-    for (const StateChange& f : group.failures) {
-      const Node* n = ctx_.inventory->FindNode(f.node);
-      wide |= n && (n->kind == NodeKind::kStorage || n->kind == NodeKind::kNetwork);
-    }
     if (wide) {
       for (auto other = groups_.begin(); other != groups_.end();) {
         group.failures.insert(group.failures.end(), other->second.failures.begin(),
