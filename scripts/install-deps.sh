@@ -20,6 +20,13 @@ packages=(
   prometheus
   # alerting: a real SMTP server for the mail tests
   python3-aiosmtpd
+  # Windows agent: MinGW-w64 cross build, run under wine; the MSI (wixl, msiinfo)
+  mingw-w64 wine wine64 msitools wixl
+  # packages: rpmbuild and the Debian tooling; sd_notify headers
+  rpm debhelper dpkg-dev libsystemd-dev
+  # collector: the WinRM monitor (libxml2, python3-winrm as the cross-check
+  # client), message rules (RE2), the PostgreSQL ledger, rsyslog as a peer
+  libxml2-dev python3-winrm libre2-dev postgresql libpq-dev rsyslog
 )
 
 missing=()
