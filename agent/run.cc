@@ -48,6 +48,8 @@ RequestHandlerOptions HandlerOptions(const AgentConfig& config) {
   RequestHandlerOptions options;
   options.community = config.community;
   options.max_message_size = config.max_message_size;
+  options.max_getbulk_responses = config.max_getbulk_responses;
+  options.max_getbulk_repeats = config.max_getbulk_repeats;
   return options;
 }
 

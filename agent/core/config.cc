@@ -225,9 +225,17 @@ std::optional<AgentConfig> ParseAgentConfig(std::string_view text, const std::st
   AgentConfig config;
   config.source = source;
   static const std::set<std::string> kLists = {"listen", "allowed_managers"};
-  static const std::set<std::string> kKnown = {
-      "listen", "community",   "allowed_managers", "cache_lifetime", "max_message_size",
-      "user",   "sys_contact", "sys_location",     "sys_name"};
+  static const std::set<std::string> kKnown = {"listen",
+                                               "community",
+                                               "allowed_managers",
+                                               "cache_lifetime",
+                                               "max_message_size",
+                                               "max_getbulk_responses",
+                                               "max_getbulk_repeats",
+                                               "user",
+                                               "sys_contact",
+                                               "sys_location",
+                                               "sys_name"};
 
   for (auto& pair : entries) {
     // Named references, not a structured binding: clang 14 cannot capture those.
@@ -278,6 +286,17 @@ std::optional<AgentConfig> ParseAgentConfig(std::string_view text, const std::st
       if (!ParseNumber(entry.scalar, config.max_message_size) || config.max_message_size < 484 ||
           config.max_message_size > 65507) {
         return fail("'" + entry.scalar + "' is not a number from 484 to 65507");
+      }
+    } else if (key == "max_getbulk_responses") {
+      // More bindings than octets cannot fit in any message.
+      if (!ParseNumber(entry.scalar, config.max_getbulk_responses) ||
+          config.max_getbulk_responses < 1 || config.max_getbulk_responses > 65507) {
+        return fail("'" + entry.scalar + "' is not a number from 1 to 65507");
+      }
+    } else if (key == "max_getbulk_repeats") {
+      if (!ParseNumber(entry.scalar, config.max_getbulk_repeats) ||
+          config.max_getbulk_repeats < 0 || config.max_getbulk_repeats > 65507) {
+        return fail("'" + entry.scalar + "' is not a number from 0 (no limit of its own) to 65507");
       }
     } else if (key == "user") {
       if (entry.scalar.empty()) return fail("must not be empty");

@@ -29,6 +29,10 @@ struct AgentConfig {
   std::vector<Network> allowed_managers;  ///< empty: any manager
   std::chrono::milliseconds cache_lifetime{5000};
   std::size_t max_message_size = 65507;
+  /// GetBulk limits, snmpd's maxGetbulkResponses / maxGetbulkRepeats (see
+  /// RequestHandlerOptions).
+  std::int32_t max_getbulk_responses = 100;
+  std::int32_t max_getbulk_repeats = 0;
   /// Account to switch to after binding when started as root.
   std::string user = "mimamori";
   SystemSettings system;

@@ -20,6 +20,9 @@ TEST(AgentConfig, DefaultsAreSnmpdLike) {
   EXPECT_TRUE(config->allowed_managers.empty());
   EXPECT_EQ(config->cache_lifetime, std::chrono::seconds(5));
   EXPECT_EQ(config->max_message_size, 65507u);
+  // snmpd 5.9's maxGetbulkResponses and maxGetbulkRepeats defaults.
+  EXPECT_EQ(config->max_getbulk_responses, 100);
+  EXPECT_EQ(config->max_getbulk_repeats, 0);
 }
 
 TEST(AgentConfig, EveryKey) {
@@ -31,6 +34,8 @@ community: 'MieKiban'
 allowed_managers: [10.20.0.0/16, 192.0.2.10, "2001:db8::/32"]
 cache_lifetime: 500ms
 max_message_size: 1472
+max_getbulk_responses: 250
+max_getbulk_repeats: 40
 user: snmp
 sys_contact: ICT service center #3
 sys_location: "DC1 rack 4 # not a comment"
@@ -45,6 +50,8 @@ sys_name: web01.example
   EXPECT_EQ(config->allowed_managers.size(), 3u);
   EXPECT_EQ(config->cache_lifetime, std::chrono::milliseconds(500));
   EXPECT_EQ(config->max_message_size, 1472u);
+  EXPECT_EQ(config->max_getbulk_responses, 250);
+  EXPECT_EQ(config->max_getbulk_repeats, 40);
   EXPECT_EQ(config->user, "snmp");
   // As in YAML, " #" starts a comment outside quotes.
   EXPECT_EQ(config->system.contact, "ICT service center");
@@ -56,8 +63,13 @@ TEST(AgentConfig, ErrorsNameFileLineAndField) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"communty: x\n",
        "/etc/mimamori/agent.yaml:1: communty: unknown key (known keys: allowed_managers, "
-       "cache_lifetime, community, listen, max_message_size, sys_contact, sys_location, sys_name, "
-       "user)"},
+       "cache_lifetime, community, listen, max_getbulk_repeats, max_getbulk_responses, "
+       "max_message_size, sys_contact, sys_location, sys_name, user)"},
+      {"max_getbulk_responses: 0\n",
+       "/etc/mimamori/agent.yaml:1: max_getbulk_responses: '0' is not a number from 1 to 65507"},
+      {"max_getbulk_repeats: -1\n",
+       "/etc/mimamori/agent.yaml:1: max_getbulk_repeats: '-1' is not a number from 0 (no limit "
+       "of its own) to 65507"},
       {"\n\nlisten: [udp:10.0.0.1:99999]\n",
        "/etc/mimamori/agent.yaml:3: listen: bad port '99999' in 'udp:10.0.0.1:99999'"},
       {"listen:\n  - udp:agent.example:161\n",

@@ -3,6 +3,8 @@
 // the test, so every expectation is visible on the page.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "agent/core/mib_view.h"
 #include "agent/core/network_acl.h"
 #include "agent/core/request_handler.h"
@@ -316,15 +318,196 @@ TEST_F(HandlerTest, WrongCommunityIsDroppedAndCounted) {
   EXPECT_EQ(counters_.out_pkts, 0u);
 }
 
-TEST_F(HandlerTest, OtherVersionsAreDroppedAndCounted) {
+TEST_F(HandlerTest, SnmpV3AndUnknownVersionsAreDroppedAndCounted) {
   Message m = Request(PduType::kGetRequest, {{1, 3, 6, 1, 2, 1, 1, 5, 0}});
-  m.version = proto::Version::kV1;
+  m.version = static_cast<proto::Version>(2);  // "v2u"/v2p never existed on the wire
   EXPECT_FALSE(Ask(m));
   EXPECT_EQ(last_reason_, DropReason::kBadVersion);
   std::vector<std::uint8_t> v3 = {0x30, 0x05, 0x02, 0x01, 0x03, 0x30, 0x00};
   std::vector<std::uint8_t> out;
   EXPECT_EQ(handler_->Handle(v3, out), DropReason::kBadVersion);
   EXPECT_EQ(counters_.in_bad_versions, 2u);
+}
+
+// ------------------------------------------------------------------ SNMPv1
+
+Message V1(Message m) {
+  m.version = proto::Version::kV1;
+  return m;
+}
+
+TEST_F(HandlerTest, V1GetIsAnsweredInAV1Message) {
+  auto r = Ask(V1(Request(PduType::kGetRequest, {{1, 3, 6, 1, 2, 1, 1, 5, 0}})));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->version, proto::Version::kV1);
+  EXPECT_EQ(r->pdu.error_status, 0);
+  ASSERT_EQ(r->pdu.varbinds.size(), 1u);
+  EXPECT_EQ(r->pdu.varbinds[0].value, Value::OctetString("web01"));
+  EXPECT_EQ(counters_.in_get_requests, 1u);
+}
+
+TEST_F(HandlerTest, V1GetOfAMissingObjectIsNoSuchNameAtTheLastFailedBindingWithTheRequestEchoed) {
+  // snmpd 5.9 (snmp_agent.c, netsnmp_wrap_up_request) keeps the index of the
+  // last failing binding and answers with the request's own bindings.
+  const Message get = V1(Request(
+      PduType::kGetRequest,
+      {{1, 3, 6, 1, 2, 1, 1, 99, 0}, {1, 3, 6, 1, 2, 1, 1, 5, 0}, {1, 3, 6, 1, 2, 1, 1, 5, 7}}));
+  auto r = Ask(get);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->version, proto::Version::kV1);
+  EXPECT_EQ(r->pdu.error_status, static_cast<int>(proto::ErrorStatus::kNoSuchName));
+  EXPECT_EQ(r->pdu.error_index, 3);
+  EXPECT_EQ(r->pdu.varbinds, get.pdu.varbinds);
+  EXPECT_EQ(counters_.out_no_such_names, 1u);
+}
+
+TEST_F(HandlerTest, V1GetOfACounter64IsNoSuchNameAndV1GetNextStepsOverCounter64) {
+  std::vector<std::unique_ptr<MibProvider>> providers;
+  providers.push_back(std::make_unique<TableProvider>(
+      "ifx", std::vector<Oid>{{1, 3, 6, 1, 2, 1, 31}},
+      std::vector<VarBind>{{{1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 5, 1}, Value::Counter32(5)},
+                           {{1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 6, 1}, Value::Counter64(6)},
+                           {{1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 7, 1}, Value::Counter64(7)},
+                           {{1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 15, 1}, Value::Gauge32(15)}}));
+  view_ =
+      std::make_unique<MibView>(std::move(providers), std::chrono::seconds(5), clock_.AsFunction());
+  handler_ = std::make_unique<RequestHandler>(*view_, counters_, RequestHandlerOptions{});
+
+  auto get = Ask(V1(Request(PduType::kGetRequest, {{1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 6, 1}})));
+  ASSERT_TRUE(get);
+  EXPECT_EQ(get->pdu.error_status, static_cast<int>(proto::ErrorStatus::kNoSuchName));
+  EXPECT_EQ(get->pdu.error_index, 1);
+
+  auto next = Ask(V1(Request(PduType::kGetNextRequest, {{1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 5, 1}})));
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->pdu.error_status, 0);
+  ASSERT_EQ(next->pdu.varbinds.size(), 1u);
+  EXPECT_EQ(next->pdu.varbinds[0].oid, Oid({1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 15, 1}));
+
+  // The same GetNext in v2c does return the Counter64.
+  auto v2 = Ask(Request(PduType::kGetNextRequest, {{1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 5, 1}}));
+  ASSERT_TRUE(v2);
+  EXPECT_EQ(v2->pdu.varbinds[0].value, Value::Counter64(6));
+}
+
+TEST_F(HandlerTest, V1GetNextPastTheEndIsNoSuchName) {
+  const Message next = V1(Request(PduType::kGetNextRequest, {{1, 3, 6, 1, 2, 1, 1}, {1, 3, 9}}));
+  auto r = Ask(next);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->pdu.error_status, static_cast<int>(proto::ErrorStatus::kNoSuchName));
+  EXPECT_EQ(r->pdu.error_index, 2);
+  EXPECT_EQ(r->pdu.varbinds, next.pdu.varbinds);
+}
+
+TEST_F(HandlerTest, V1SetIsRefusedWithTheV1CodesSnmpdUses) {
+  // Typed values: noAccess in v2c, noSuchName in v1 (RFC 2576 4.3).
+  Message set =
+      Request(PduType::kSetRequest, {{1, 3, 6, 1, 2, 1, 1, 4, 0}, {1, 3, 6, 1, 2, 1, 1, 6, 0}});
+  set.pdu.varbinds[0].value = Value::OctetString("foo");
+  set.pdu.varbinds[1].value = Value::OctetString("bar");
+  auto v1 = Ask(V1(set));
+  ASSERT_TRUE(v1);
+  EXPECT_EQ(v1->version, proto::Version::kV1);
+  EXPECT_EQ(v1->pdu.error_status, static_cast<int>(proto::ErrorStatus::kNoSuchName));
+  EXPECT_EQ(v1->pdu.error_index, 1);
+  EXPECT_EQ(v1->pdu.varbinds, set.pdu.varbinds);
+
+  // A NULL value: wrongType in v2c, badValue in v1, at that binding.
+  set.pdu.varbinds[1].value = Value::Null();
+  auto v2_null = Ask(set);
+  ASSERT_TRUE(v2_null);
+  EXPECT_EQ(v2_null->pdu.error_status, static_cast<int>(proto::ErrorStatus::kWrongType));
+  EXPECT_EQ(v2_null->pdu.error_index, 2);
+  auto v1_null = Ask(V1(set));
+  ASSERT_TRUE(v1_null);
+  EXPECT_EQ(v1_null->pdu.error_status, static_cast<int>(proto::ErrorStatus::kBadValue));
+  EXPECT_EQ(v1_null->pdu.error_index, 2);
+  EXPECT_EQ(counters_.in_set_requests, 3u);
+  EXPECT_EQ(counters_.out_bad_values, 2u);
+  EXPECT_EQ(counters_.out_no_such_names, 1u);
+}
+
+std::vector<std::uint8_t> BerFixture(const std::string& name) {
+  std::ifstream in(std::string(MIMAMORI_FIXTURES) + "/ber/" + name + ".hex");
+  EXPECT_TRUE(in) << "missing fixture " << name;
+  std::vector<std::uint8_t> bytes;
+  std::string hex;
+  while (in >> hex) bytes.push_back(static_cast<std::uint8_t>(std::stoul(hex, nullptr, 16)));
+  return bytes;
+}
+
+// snmpd's own answers, captured (tests/fixtures/ber/capture.sh), byte for
+// byte: both failed requests echo the request, so the bytes do not depend on
+// the MIB behind them beyond "these objects do not exist here".
+TEST_F(HandlerTest, V1ErrorResponsesAreByteForByteThoseOfSnmpd) {
+  for (const char* name : {"v1-nosuchname", "v1-set"}) {
+    std::vector<std::uint8_t> out;
+    ASSERT_EQ(handler_->Handle(BerFixture(std::string(name) + "-request"), out), DropReason::kNone)
+        << name;
+    EXPECT_EQ(out, BerFixture(std::string(name) + "-response")) << name;
+  }
+}
+
+TEST_F(HandlerTest, V1GetBulkIsDroppedAsAParseError) {
+  EXPECT_FALSE(Ask(V1(Request(PduType::kGetBulkRequest, {{1, 3, 6, 1, 2, 1, 1}}, 0, 5))));
+  EXPECT_EQ(last_reason_, DropReason::kBulkInV1);
+  EXPECT_EQ(counters_.in_asn_parse_errs, 1u);
+  EXPECT_EQ(counters_.out_pkts, 0u);
+}
+
+TEST_F(HandlerTest, V1TooBigEchoesTheRequest) {
+  RequestHandlerOptions options;
+  options.max_message_size = 484;
+  Rebuild(options, 200);
+  std::vector<Oid> oids;
+  for (std::uint32_t i = 1; i <= 20; ++i) oids.push_back({1, 3, 6, 1, 2, 1, 25, 4, 2, 1, 5, i});
+  const Message get = V1(Request(PduType::kGetRequest, oids));
+  auto r = Ask(get);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->pdu.error_status, static_cast<int>(proto::ErrorStatus::kTooBig));
+  EXPECT_EQ(r->pdu.error_index, 0);
+  EXPECT_EQ(r->pdu.varbinds, get.pdu.varbinds);
+}
+
+// ------------------------------------------------------- GetBulk limits
+
+TEST_F(HandlerTest, GetBulkRepetitionsAreCappedLikeSnmpd) {
+  Rebuild(RequestHandlerOptions{}, 1000);
+  const Oid column = {1, 3, 6, 1, 2, 1, 25, 4, 2, 1, 5};
+  // One repeater: 100 bindings (maxGetbulkResponses), whatever was asked.
+  auto one = Ask(Request(PduType::kGetBulkRequest, {column}, 0, 1000));
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->pdu.varbinds.size(), 100u);
+  // Three repeaters: 100 / 3 = 33 rounds; non-repeaters come on top.
+  auto three = Ask(
+      Request(PduType::kGetBulkRequest, {{1, 3, 6, 1, 2, 1, 1}, column, column, column}, 1, 1000));
+  ASSERT_TRUE(three);
+  EXPECT_EQ(three->pdu.varbinds.size(), 1u + 99u);
+  // More repeaters than responses: no repetition at all, only non-repeaters.
+  std::vector<Oid> many(101, column);
+  many.insert(many.begin(), Oid{1, 3, 6, 1, 2, 1, 1});
+  auto none = Ask(Request(PduType::kGetBulkRequest, many, 1, 1000));
+  ASSERT_TRUE(none);
+  ASSERT_EQ(none->pdu.varbinds.size(), 1u);
+  EXPECT_EQ(none->pdu.varbinds[0].oid, Oid({1, 3, 6, 1, 2, 1, 1, 1, 0}));
+  // Fewer asked than allowed: as asked.
+  auto few = Ask(Request(PduType::kGetBulkRequest, {column}, 0, 7));
+  ASSERT_TRUE(few);
+  EXPECT_EQ(few->pdu.varbinds.size(), 7u);
+}
+
+TEST_F(HandlerTest, GetBulkLimitsAreConfigurable) {
+  RequestHandlerOptions options;
+  options.max_getbulk_responses = 500;
+  options.max_getbulk_repeats = 40;
+  Rebuild(options, 1000);
+  const Oid column = {1, 3, 6, 1, 2, 1, 25, 4, 2, 1, 5};
+  auto one = Ask(Request(PduType::kGetBulkRequest, {column}, 0, 1000));
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->pdu.varbinds.size(), 40u);  // maxGetbulkRepeats first
+  auto twenty = Ask(Request(PduType::kGetBulkRequest, std::vector<Oid>(20, column), 0, 1000));
+  ASSERT_TRUE(twenty);
+  EXPECT_EQ(twenty->pdu.varbinds.size(), 20u * 25u);  // then 500 / 20 rounds
 }
 
 TEST_F(HandlerTest, GarbageIsDroppedAndCounted) {

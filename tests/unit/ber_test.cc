@@ -49,6 +49,14 @@ const char* kAllFixtures[] = {
     "set-request",
     "set-response",
     "trap-request",
+    "v1-get-request",
+    "v1-get-response",
+    "v1-getnext-request",
+    "v1-getnext-response",
+    "v1-nosuchname-request",
+    "v1-nosuchname-response",
+    "v1-set-request",
+    "v1-set-response",
 };
 
 TEST(BerFixtures, EveryCapturedPacketDecodesAndReencodesToTheSameBytes) {
