@@ -8,6 +8,7 @@
 #include <functional>
 #include <iostream>
 #include <list>
+#include <set>
 #include <sstream>
 
 #include "collector/alerting/alerting_service.h"
@@ -187,6 +188,20 @@ int Run(const CommandLine& command_line) {
   if (std::string why = alerting.Start(*alerting_context); !why.empty()) {
     Log(LogLevel::kError, "alerting cannot start: " + why);
     return 1;
+  }
+  // Carry on where the previous run stopped: its failing monitors stay
+  // failing until their first check, which comes first.
+  std::set<std::pair<std::string, std::string>> check_first;
+  for (const InheritedState& s : alerting.inherited()) {
+    tracker.Presume(s.node, s.monitor, s.kind, s.status, s.since);
+    check_first.insert({s.node, s.kind});
+  }
+  scheduler.CheckSoon(check_first);
+  metrics.PublishStates(tracker.Current());
+  if (!check_first.empty()) {
+    Log(LogLevel::kInfo, std::to_string(alerting.inherited().size()) +
+                             " monitors were failing when the collector stopped; checking them "
+                             "first");
   }
   Log(LogLevel::kInfo, std::string("mimamori-collector ") + MIMAMORI_VERSION + ": " +
                            std::to_string(inventory->nodes.size()) + " nodes, " +

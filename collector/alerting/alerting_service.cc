@@ -93,6 +93,7 @@ struct AlertingService::Impl {
   std::unique_ptr<PhoneSender> phone;
   std::optional<Outbox> outbox;
   AlertingContext first_context;
+  std::vector<InheritedState> inherited;
 
   std::mutex mutex;
   std::condition_variable wake;
@@ -148,6 +149,9 @@ std::string AlertingService::Start(AlertingContext context) {
   settings.platform_name = context.inventory->platform_name;
   s.outbox.emplace(*s.outbox_ledger, s.smtp.get(), s.phone.get(), settings, s.clock);
   if (auto e = s.outbox->Recover()) return e->message;
+  auto inherited = InheritedStates(*s.engine_ledger);
+  if (!inherited) return inherited.error().message;
+  s.inherited = std::move(*inherited);
   s.first_context = std::move(context);
   s.alive.Set(1);
   s.incident_thread = std::thread([&s] { s.IncidentLoop(); });
@@ -157,6 +161,8 @@ std::string AlertingService::Start(AlertingContext context) {
                            ", phone " + (s.phone ? s.phone->Describe() : "by on-duty mail"));
   return "";
 }
+
+const std::vector<InheritedState>& AlertingService::inherited() const { return impl_->inherited; }
 
 void AlertingService::Reload(AlertingContext context) {
   std::lock_guard lock(impl_->mutex);

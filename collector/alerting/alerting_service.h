@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "collector/alerting/incident_actions.h"
+#include "collector/alerting/incident_engine.h"
 #include "collector/core/clock.h"
 #include "collector/core/state_change.h"
 #include "collector/core/state_tracker.h"
@@ -41,6 +42,11 @@ class AlertingService {
   /// (the ledger cannot be opened or written: a loud error, not a silent
   /// monitor-only mode).
   std::string Start(AlertingContext context);
+
+  /// What the previous run left failing (read by Start, before the threads
+  /// start): the caller presumes these states in the tracker and checks
+  /// those monitors first.
+  const std::vector<InheritedState>& inherited() const;
 
   /// A reloaded configuration; takes effect at the threads' next turn. The
   /// ledger path and the mail/phone settings are read at Start only.

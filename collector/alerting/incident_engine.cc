@@ -29,12 +29,58 @@ std::string ChangeText(const StateChange& c) {
 
 std::string IdText(IncidentId id) { return std::to_string(id); }
 
+IncidentEvent StateChangeEvent(IncidentId id, TimePoint at, const StateChange& c) {
+  IncidentEvent event{
+      0, id, at, EventKind::kStateChange, kSystemActor, c.node, c.monitor, ChangeText(c), c.to};
+  return event;
+}
+
 }  // namespace
+
+std::string MonitorKindOf(const std::string& monitor) {
+  const std::string prefix = monitor.substr(0, monitor.find(':'));
+  if (prefix == "cpu" || prefix == "memory" || prefix == "disk") return "resource";
+  return prefix;
+}
+
+LedgerResult<std::vector<InheritedState>> InheritedStates(Ledger& ledger) {
+  std::map<std::pair<std::string, std::string>, InheritedState> states;
+  auto open = ledger.OpenIncidents();
+  if (!open) return open.error();
+  for (const Incident& incident : *open) {
+    auto timeline = ledger.Timeline(incident.id);
+    if (!timeline) return timeline.error();
+    for (const IncidentMonitor& m : timeline->monitors) {
+      if (m.status == Status::kOk) continue;
+      states[{m.node, m.monitor}] = {m.node, m.monitor,
+                                     m.kind.empty() ? MonitorKindOf(m.monitor) : m.kind, m.status,
+                                     incident.detected_at};
+    }
+  }
+  auto pending = ledger.PendingChanges();
+  if (!pending) return pending.error();
+  // Oldest first: the latest change of a monitor decides.
+  for (const PendingChange& p : *pending) {
+    const StateChange& c = p.change;
+    if (c.to == Status::kOk) {
+      states.erase({c.node, c.monitor});
+    } else if (c.to != Status::kUnknown) {
+      states[{c.node, c.monitor}] = {c.node, c.monitor,
+                                     c.kind.empty() ? MonitorKindOf(c.monitor) : c.kind, c.to,
+                                     c.detected_at};
+    }
+  }
+  std::vector<InheritedState> out;
+  out.reserve(states.size());
+  for (auto& [key, state] : states) out.push_back(std::move(state));
+  return out;
+}
 
 IncidentEngine::IncidentEngine(Ledger& ledger, const Clock& clock, AlertingContext context)
     : ledger_(ledger), clock_(clock), ctx_(std::move(context)) {
   IndexOpenIncidents();
   SyncConfiguredSuppressions();
+  ReplayPendingChanges();
 }
 
 void IncidentEngine::SetContext(AlertingContext context) {
@@ -125,10 +171,10 @@ void IncidentEngine::IndexOpenIncidents() {
     }
     for (const IncidentMonitor& m : timeline->monitors) {
       node_incident_[m.node] = incident.id;
-      // Until a check says otherwise after this restart, every monitor of
-      // an open incident is taken as still failing, so one recovery does
+      // Until a check says otherwise after this restart, a monitor of an
+      // open incident is taken as it was last recorded, so one recovery does
       // not close an incident whose other monitors were never seen OK.
-      presumed_failing_.insert({m.node, m.monitor});
+      if (m.status != Status::kOk) presumed_failing_[{m.node, m.monitor}] = incident.id;
     }
     for (const AffectedVm& vm : timeline->affected_vms) node_incident_[vm.vm] = incident.id;
     if (incident.scope == IncidentScope::kPlatform && !timeline->monitors.empty()) {
@@ -151,57 +197,116 @@ void IncidentEngine::Accept(const std::vector<StateChange>& changes) {
   } else {
     Failed(active.error(), "reading suppressions");
   }
+  Take(changes);
+}
+
+void IncidentEngine::Take(const std::vector<StateChange>& changes) {
+  if (changes.empty()) return;
+  // Before anything else happens to them, failures and recoveries are made
+  // durable, all of this turn's in one transaction (one fsync).
+  const TimePoint now = clock_.Now();
+  std::vector<StateChange> durable;
   for (const StateChange& c : changes) {
-    TimePoint& last = last_change_[{c.node, c.monitor}];
-    last = std::max(last, c.detected_at);
-    if (c.to == Status::kOk) {
-      OnRecovery(c);
-    } else if (IsFailure(c.to)) {
-      OnFailure(c);
-    } else if (auto it = node_incident_.find(c.node); it != node_incident_.end()) {
-      // UNKNOWN (the check could not judge, e.g. the node is down) opens
-      // nothing by itself; it is recorded on the node's open incident.
-      IncidentEvent event{0,      it->second, clock_.Now(), EventKind::kStateChange, kSystemActor,
-                          c.node, c.monitor,  ChangeText(c)};
-      auto appended = ledger_.AppendEvent(event);
-      if (!appended)
-        Failed(appended.error(), "recording a state change", c.node, c.monitor, it->second);
-    }
+    if (c.to != Status::kUnknown) durable.push_back(c);
+  }
+  std::vector<std::int64_t> rows(durable.size(), 0);
+  if (auto recorded = ledger_.RecordPendingChanges(durable, now)) {
+    rows = std::move(*recorded);
+  } else {
+    Failed(recorded.error(), "recording confirmed state changes", durable.front().node,
+           durable.front().monitor);
+  }
+  std::size_t next_row = 0;
+  for (const StateChange& c : changes) {
+    Taken taken{c, {}, now};
+    if (c.to != Status::kUnknown && rows[next_row++] != 0) taken.rows.push_back(rows[next_row - 1]);
+    Process(taken);
   }
 }
 
-void IncidentEngine::OnFailure(const StateChange& change) {
-  failing_[{change.node, change.monitor}] = change;
-  presumed_failing_.erase({change.node, change.monitor});
+void IncidentEngine::Process(const Taken& taken) {
+  const StateChange& c = taken.change;
+  TimePoint& last = last_change_[{c.node, c.monitor}];
+  last = std::max(last, c.detected_at);
+  if (c.to == Status::kOk) {
+    OnRecovery(taken);
+  } else if (IsFailure(c.to)) {
+    OnFailure(taken);
+  } else if (auto it = node_incident_.find(c.node); it != node_incident_.end()) {
+    // UNKNOWN (the check could not judge, e.g. the node is down) opens
+    // nothing by itself; it is recorded on the node's open incident.
+    auto appended = ledger_.AppendEvent(StateChangeEvent(it->second, clock_.Now(), c));
+    if (!appended)
+      Failed(appended.error(), "recording a state change", c.node, c.monitor, it->second);
+  }
+}
+
+void IncidentEngine::ReplayPendingChanges() {
+  auto pending = ledger_.PendingChanges();
+  if (!pending) {
+    Failed(pending.error(), "reading the pending state changes");
+    return;
+  }
+  if (pending->empty()) return;
+  Log(LogLevel::kInfo, "replaying " + std::to_string(pending->size()) +
+                           " confirmed state changes the previous run had not finished with");
+  // Each takes up where it was: a failure rejoins its group with the window
+  // it had (a window that ended meanwhile flushes at the first Tick).
+  for (const PendingChange& p : *pending) Process({p.change, {p.id}, p.recorded_at});
+}
+
+void IncidentEngine::ForgetRows(const Taken& taken) {
+  // A row left behind is only replayed after a restart, where it meets the
+  // same judgement again (suppressed, no incident): logged, not fatal.
+  Failed(ledger_.ForgetPendingChanges(taken.rows), "removing a finished pending change",
+         taken.change.node, taken.change.monitor);
+}
+
+bool IncidentEngine::MayJoinNow(IncidentId id, const MonitorKey& key) const {
+  return std::none_of(presumed_failing_.begin(), presumed_failing_.end(),
+                      [&](const auto& kv) { return kv.second == id && kv.first != key; });
+}
+
+void IncidentEngine::OnFailure(const Taken& taken) {
+  const StateChange& change = taken.change;
+  const MonitorKey key{change.node, change.monitor};
+  failing_[key] = change;
+  presumed_failing_.erase(key);
   const LogSubject subject{change.node, change.monitor, {}};
 
-  if (auto it = node_incident_.find(change.node); it != node_incident_.end()) {
-    if (JoinIncident(it->second, change)) return;
+  // An incident from before a restart whose other monitors are not yet
+  // checked may be stale: the failure waits in its group, and joins at the
+  // window's end only if the incident is still open then.
+  if (auto it = node_incident_.find(change.node);
+      it != node_incident_.end() && MayJoinNow(it->second, key)) {
+    if (JoinIncident(it->second, taken)) return;
   }
-  if (auto it = host_incident_.find(GroupKeyOf(change.node)); it != host_incident_.end()) {
-    if (JoinIncident(it->second, change)) return;
+  if (auto it = host_incident_.find(GroupKeyOf(change.node));
+      it != host_incident_.end() && MayJoinNow(it->second, key)) {
+    if (JoinIncident(it->second, taken)) return;
   }
   if (Suppressed(change.node, change.detected_at)) {
     ++stats_.suppressed_changes;
     Log(LogLevel::kInfo, subject,
         "failure inside a suppression window: recorded, no incident: " + ChangeText(change));
+    ForgetRows(taken);
     return;
   }
-  const std::string key = GroupKeyOf(change.node);
-  auto [it, inserted] = groups_.try_emplace(key);
-  if (inserted) it->second.opened = clock_.Now();
-  it->second.failures.push_back(change);
+  auto [it, inserted] = groups_.try_emplace(GroupKeyOf(change.node));
+  if (inserted) it->second.opened = taken.taken_at;
+  it->second.failures.push_back(taken);
 }
 
-void IncidentEngine::OnRecovery(const StateChange& change) {
+void IncidentEngine::OnRecovery(const Taken& taken) {
+  const StateChange& change = taken.change;
   failing_.erase({change.node, change.monitor});
   presumed_failing_.erase({change.node, change.monitor});
   // A member of a group still waiting: the group opens its incident anyway
   // (the failure was confirmed and is recorded) and this recovery follows.
   if (auto g = groups_.find(GroupKeyOf(change.node)); g != groups_.end()) {
-    for (const StateChange& f : g->second.failures) {
-      if (f.node == change.node && f.monitor == change.monitor) {
-        g->second.recoveries.push_back(change);
+    for (const Taken& f : g->second.failures) {
+      if (f.change.node == change.node && f.change.monitor == change.monitor) {
+        g->second.recoveries.push_back(taken);
         return;
       }
     }
@@ -209,21 +314,19 @@ void IncidentEngine::OnRecovery(const StateChange& change) {
   auto found = ledger_.FindOpenIncident(change.node, change.monitor);
   if (!found) {
     Failed(found.error(), "finding the incident of a recovery", change.node, change.monitor);
+    retry_.push_back(taken);
     return;
   }
-  if (!*found) return;
+  if (!*found) {
+    ForgetRows(taken);
+    return;
+  }
   const IncidentId id = **found;
   bool closed = false;
   LedgerStatus status = ledger_.Transaction([&](Ledger& l) -> LedgerStatus {
-    IncidentEvent event{0,
-                        id,
-                        clock_.Now(),
-                        EventKind::kStateChange,
-                        kSystemActor,
-                        change.node,
-                        change.monitor,
-                        ChangeText(change)};
-    if (auto e = l.AppendEvent(event); !e) return e.error();
+    if (auto e = l.AppendEvent(StateChangeEvent(id, clock_.Now(), change)); !e) return e.error();
+    if (auto e = l.SetMonitorStatus(id, change.node, change.monitor, Status::kOk)) return e;
+    if (auto e = l.ForgetPendingChanges(taken.rows)) return e;
     auto timeline = l.Timeline(id);
     if (!timeline) return timeline.error();
     for (const IncidentMonitor& m : timeline->monitors) {
@@ -236,7 +339,11 @@ void IncidentEngine::OnRecovery(const StateChange& change) {
     return CloseAndReport(l, ctx_, timeline->incident, change.detected_at, kSystemActor,
                           "全監視項目が復旧しました (all monitors recovered)");
   });
-  if (Failed(status, "recording a recovery", change.node, change.monitor, id)) return;
+  if (Failed(status, "recording a recovery", change.node, change.monitor, id)) {
+    // Not lost: offered again from Tick (and, after a restart, replayed).
+    retry_.push_back(taken);
+    return;
+  }
   if (closed) {
     ++stats_.incidents_closed;
     Forget(id);
@@ -245,7 +352,8 @@ void IncidentEngine::OnRecovery(const StateChange& change) {
   }
 }
 
-bool IncidentEngine::JoinIncident(IncidentId id, const StateChange& change) {
+bool IncidentEngine::JoinIncident(IncidentId id, const Taken& taken) {
+  const StateChange& change = taken.change;
   const Node* node = ctx_.inventory->FindNode(change.node);
   bool closed = false;
   std::vector<const Node*> added_vms;
@@ -266,20 +374,14 @@ bool IncidentEngine::JoinIncident(IncidentId id, const StateChange& change) {
         added_vms.push_back(&vm);
       }
     }
-    IncidentMonitor monitor{id, change.node, change.monitor, node ? node->system : "", now};
+    IncidentMonitor monitor{id,  change.node, change.monitor, node ? node->system : "",
+                            now, change.kind, change.to};
     if (auto e = l.AttachMonitor(monitor)) return e;
     if (incident->scope == IncidentScope::kPlatform && node && node->kind == NodeKind::kVm) {
       if (auto e = l.AddAffectedVm({id, change.node, node->system, node->host, now})) return e;
     }
-    IncidentEvent event{0,
-                        id,
-                        now,
-                        EventKind::kStateChange,
-                        kSystemActor,
-                        change.node,
-                        change.monitor,
-                        ChangeText(change)};
-    if (auto e = l.AppendEvent(event); !e) return e.error();
+    if (auto e = l.AppendEvent(StateChangeEvent(id, now, change)); !e) return e.error();
+    if (auto e = l.ForgetPendingChanges(taken.rows)) return e;
     // The rules may only raise the priority on their own; lowering it is an
     // operator's judgement.
     if (incident->priority == Priority::kLow && PriorityOf(change) == Priority::kHigh) {
@@ -298,8 +400,8 @@ bool IncidentEngine::JoinIncident(IncidentId id, const StateChange& change) {
     return false;
   }
   if (Failed(status, "adding a failure to its incident", change.node, change.monitor, id)) {
-    // Not lost: Reconcile offers a failure it does not know as new again.
-    failing_.erase({change.node, change.monitor});
+    // Not lost: offered again from Tick (its pending rows stay until then).
+    retry_.push_back(taken);
     return true;
   }
   ++stats_.incidents_updated;
@@ -319,6 +421,23 @@ void IncidentEngine::Tick() {
     Failed(active.error(), "reading suppressions");
   }
 
+  // Changes the ledger refused before, again, at most every kRetryWrite so
+  // a locked ledger does not hold this thread in its busy timeout each turn.
+  if (!retry_.empty() && now >= next_retry_) {
+    next_retry_ = now + kRetryWrite;
+    std::vector<Taken> again;
+    again.swap(retry_);
+    for (const Taken& t : again) {
+      // A newer change of the same monitor has replaced it meanwhile.
+      const auto last = last_change_.find({t.change.node, t.change.monitor});
+      if (last != last_change_.end() && last->second > t.change.detected_at) {
+        ForgetRows(t);
+        continue;
+      }
+      Process(t);
+    }
+  }
+
   std::vector<std::string> due;
   for (const auto& [key, group] : groups_) {
     if (now >= group.opened + ctx_.inventory->alerting.grouping_window) due.push_back(key);
@@ -327,8 +446,8 @@ void IncidentEngine::Tick() {
   // VMs on every host depend on it. Such groups go first, so VM groups due
   // in the same turn are absorbed rather than opened on their own.
   auto is_wide = [&](const std::string& key) {
-    for (const StateChange& f : groups_.at(key).failures) {
-      const Node* n = ctx_.inventory->FindNode(f.node);
+    for (const Taken& f : groups_.at(key).failures) {
+      const Node* n = ctx_.inventory->FindNode(f.change.node);
       if (n && (n->kind == NodeKind::kStorage || n->kind == NodeKind::kNetwork)) return true;
     }
     return false;
@@ -358,27 +477,51 @@ void IncidentEngine::Tick() {
 
 void IncidentEngine::FlushGroup(const std::string& key, Group group) {
   const Inventory& inv = *ctx_.inventory;
-  // The latest failure of each monitor; a monitor that joined an incident
-  // meanwhile is no longer the group's.
-  std::vector<StateChange> failures;
-  for (const StateChange& f : group.failures) {
-    auto same = std::find_if(failures.begin(), failures.end(), [&](const StateChange& g) {
-      return g.node == f.node && g.monitor == f.monitor;
+  // The latest failure of each monitor, carrying the pending rows of the
+  // earlier ones it replaces.
+  std::vector<Taken> failures;
+  for (const Taken& f : group.failures) {
+    auto same = std::find_if(failures.begin(), failures.end(), [&](const Taken& g) {
+      return g.change.node == f.change.node && g.change.monitor == f.change.monitor;
     });
     if (same != failures.end()) {
+      std::vector<std::int64_t> rows = std::move(same->rows);
       *same = f;
+      same->rows.insert(same->rows.begin(), rows.begin(), rows.end());
     } else {
       failures.push_back(f);
     }
   }
-  if (failures.empty()) return;
+  // A failure that waited because its node's incident (from before a
+  // restart) was not yet checked joins it now if it is still open; one that
+  // closed meanwhile leaves the failure a story of its own.
+  std::erase_if(failures, [&](const Taken& f) {
+    if (auto it = node_incident_.find(f.change.node); it != node_incident_.end()) {
+      return JoinIncident(it->second, f);
+    }
+    auto it = host_incident_.find(GroupKeyOf(f.change.node));
+    return it != host_incident_.end() && JoinIncident(it->second, f);
+  });
+  auto follow_recoveries = [&] {
+    for (const Taken& r : group.recoveries) {
+      if (!failing_.contains({r.change.node, r.change.monitor})) {
+        OnRecovery(r);
+      } else {
+        ForgetRows(r);  // failed again since: the recovery is history
+      }
+    }
+  };
+  if (failures.empty()) {
+    follow_recoveries();
+    return;
+  }
 
   bool platform = false;
   std::set<std::string> vms;
-  for (const StateChange& f : failures) {
-    const Node* n = inv.FindNode(f.node);
+  for (const Taken& f : failures) {
+    const Node* n = inv.FindNode(f.change.node);
     if (n && IsPlatformDevice(n->kind)) platform = true;
-    if (n && n->kind == NodeKind::kVm) vms.insert(f.node);
+    if (n && n->kind == NodeKind::kVm) vms.insert(f.change.node);
   }
   if (vms.size() >= static_cast<std::size_t>(inv.alerting.platform_vm_threshold)) platform = true;
 
@@ -386,8 +529,8 @@ void IncidentEngine::FlushGroup(const std::string& key, Group group) {
   if (platform) {
     OpenPlatformIncident(key, failures);
   } else {
-    std::map<std::string, std::vector<StateChange>> by_node;
-    for (const StateChange& f : failures) by_node[f.node].push_back(f);
+    std::map<std::string, std::vector<Taken>> by_node;
+    for (const Taken& f : failures) by_node[f.change.node].push_back(f);
     for (const auto& [node, list] : by_node) OpenNodeIncident(node, list);
   }
   if (stats_.ledger_errors != errors_before) {
@@ -395,8 +538,8 @@ void IncidentEngine::FlushGroup(const std::string& key, Group group) {
     // Members already written joined an incident and are skipped next time.
     Group retry;
     retry.opened = clock_.Now() - inv.alerting.grouping_window + kRetryWrite;
-    for (const StateChange& f : failures) {
-      if (!node_incident_.contains(f.node)) retry.failures.push_back(f);
+    for (const Taken& f : failures) {
+      if (!node_incident_.contains(f.change.node)) retry.failures.push_back(f);
     }
     retry.recoveries = group.recoveries;
     if (!retry.failures.empty()) {
@@ -404,13 +547,28 @@ void IncidentEngine::FlushGroup(const std::string& key, Group group) {
       return;
     }
   }
-  for (const StateChange& r : group.recoveries) {
-    if (!failing_.contains({r.node, r.monitor})) OnRecovery(r);
-  }
+  follow_recoveries();
 }
 
+namespace {
+
+std::vector<StateChange> ChangesOf(const auto& taken) {
+  std::vector<StateChange> out;
+  for (const auto& t : taken) out.push_back(t.change);
+  return out;
+}
+
+std::vector<std::int64_t> RowsOf(const auto& taken) {
+  std::vector<std::int64_t> out;
+  for (const auto& t : taken) out.insert(out.end(), t.rows.begin(), t.rows.end());
+  return out;
+}
+
+}  // namespace
+
 void IncidentEngine::OpenNodeIncident(const std::string& node_name,
-                                      const std::vector<StateChange>& failures) {
+                                      const std::vector<Taken>& taken) {
+  const std::vector<StateChange> failures = ChangesOf(taken);
   const Inventory& inv = *ctx_.inventory;
   const Node* node = inv.FindNode(node_name);
   const ServiceLevel level = node ? inv.LevelOf(*node) : ServiceLevel::kA;
@@ -438,12 +596,11 @@ void IncidentEngine::OpenNodeIncident(const std::string& node_name,
     id = *opened;
     const std::string system = node ? node->system : "";
     for (const StateChange& f : failures) {
-      if (auto e = l.AttachMonitor({id, f.node, f.monitor, system, now})) return e;
-      IncidentEvent event{0,      id,        now,          EventKind::kStateChange, kSystemActor,
-                          f.node, f.monitor, ChangeText(f)};
-      if (auto e = l.AppendEvent(event); !e) return e.error();
+      if (auto e = l.AttachMonitor({id, f.node, f.monitor, system, now, f.kind, f.to})) return e;
+      if (auto e = l.AppendEvent(StateChangeEvent(id, now, f)); !e) return e.error();
     }
     if (auto e = l.AddAffectedVm({id, node_name, system, node ? node->host : "", now})) return e;
+    if (auto e = l.ForgetPendingChanges(RowsOf(taken))) return e;
     auto row = l.GetIncident(id);
     if (!row) return row.error();
     return QueueOwedFirstReport(l, ctx_, *row, now);
@@ -456,8 +613,8 @@ void IncidentEngine::OpenNodeIncident(const std::string& node_name,
           std::string(PriorityName(priority)) + "): " + title);
 }
 
-void IncidentEngine::OpenPlatformIncident(const std::string& key,
-                                          const std::vector<StateChange>& failures) {
+void IncidentEngine::OpenPlatformIncident(const std::string& key, const std::vector<Taken>& taken) {
+  const std::vector<StateChange> failures = ChangesOf(taken);
   const Inventory& inv = *ctx_.inventory;
   Priority priority = Priority::kLow;
   TimePoint detected = failures.front().detected_at;
@@ -506,14 +663,14 @@ void IncidentEngine::OpenPlatformIncident(const std::string& key,
     id = *opened;
     for (const StateChange& f : failures) {
       const Node* n = inv.FindNode(f.node);
-      if (auto e = l.AttachMonitor({id, f.node, f.monitor, n ? n->system : "", now})) return e;
-      IncidentEvent event{0,      id,        now,          EventKind::kStateChange, kSystemActor,
-                          f.node, f.monitor, ChangeText(f)};
-      if (auto e = l.AppendEvent(event); !e) return e.error();
+      IncidentMonitor monitor{id, f.node, f.monitor, n ? n->system : "", now, f.kind, f.to};
+      if (auto e = l.AttachMonitor(monitor)) return e;
+      if (auto e = l.AppendEvent(StateChangeEvent(id, now, f)); !e) return e.error();
     }
     for (const Node* vm : affected) {
       if (auto e = l.AddAffectedVm({id, vm->name, vm->system, vm->host, now})) return e;
     }
+    if (auto e = l.ForgetPendingChanges(RowsOf(taken))) return e;
     auto row = l.GetIncident(id);
     if (!row) return row.error();
     return QueueOwedFirstReport(l, ctx_, *row, now);
@@ -707,15 +864,16 @@ void IncidentEngine::QueueSuppressionMails(TimePoint now) {
                                                                      : (n && n->system == s.target);
       if (covered && !node_incident_.contains(key.first)) still.push_back(change);
     }
-    for (StateChange change : still) {
+    for (StateChange& change : still) {
       change.detected_at = std::max(change.detected_at, end);
       change.reason += " (監視再開時に継続中)";
-      OnFailure(change);
     }
+    Take(still);
   }
 }
 
 void IncidentEngine::Reconcile(const std::vector<MonitorState>& current, TimePoint since) {
+  std::vector<StateChange> unseen;
   std::map<MonitorKey, const MonitorState*> by_key;
   for (const MonitorState& s : current) {
     by_key[{s.node, s.monitor}] = &s;
@@ -725,6 +883,23 @@ void IncidentEngine::Reconcile(const std::vector<MonitorState>& current, TimePoi
   }
   for (const MonitorState& s : current) {
     if (!IsFailure(s.confirmed) || failing_.contains({s.node, s.monitor})) continue;
+    // Presumed from the ledger (the tracker carries the same presumption):
+    // known already, not a new failure. Checked failing since: verified.
+    if (auto presumed = presumed_failing_.find({s.node, s.monitor});
+        presumed != presumed_failing_.end()) {
+      if (IsFailure(s.last_result) && s.last_checked >= since) {
+        presumed_failing_.erase(presumed);
+        StateChange verified;
+        verified.node = s.node;
+        verified.monitor = s.monitor;
+        verified.kind = s.kind;
+        verified.to = s.confirmed;
+        verified.detected_at = s.last_checked;
+        verified.reason = s.reason;
+        failing_[{s.node, s.monitor}] = verified;
+      }
+      continue;
+    }
     if (auto it = last_change_.find({s.node, s.monitor});
         it != last_change_.end() && it->second >= s.last_checked) {
       continue;
@@ -739,8 +914,9 @@ void IncidentEngine::Reconcile(const std::vector<MonitorState>& current, TimePoi
     change.first_seen_at = s.streak_started;
     change.reason = s.reason;
     change.value = s.value;
-    OnFailure(change);
+    unseen.push_back(std::move(change));
   }
+  Take(unseen);
   auto open = ledger_.OpenIncidents();
   if (!open) {
     Failed(open.error(), "reading open incidents");
@@ -751,6 +927,9 @@ void IncidentEngine::Reconcile(const std::vector<MonitorState>& current, TimePoi
     if (!timeline) continue;
     if (timeline->monitors.empty()) continue;
     bool all_ok = true;
+    // Recovered when the last of its monitors came back: the first OK check
+    // of each one's current run, not the moment this snapshot arrived.
+    TimePoint recovered{};
     for (const IncidentMonitor& m : timeline->monitors) {
       auto it = by_key.find({m.node, m.monitor});
       auto known = last_change_.find({m.node, m.monitor});
@@ -758,19 +937,24 @@ void IncidentEngine::Reconcile(const std::vector<MonitorState>& current, TimePoi
                it->second->last_result == Status::kOk && it->second->last_checked >= since &&
                !failing_.contains({m.node, m.monitor}) &&
                (known == last_change_.end() || it->second->last_checked >= known->second);
+      if (all_ok) {
+        const MonitorState& state = *it->second;
+        recovered = std::max(recovered,
+                             state.ok_since != TimePoint{} ? state.ok_since : state.last_checked);
+      }
     }
     if (!all_ok) continue;
-    const TimePoint now = clock_.Now();
+    recovered = std::max(recovered, incident.detected_at);
     LedgerStatus status = ledger_.Transaction([&](Ledger& l) -> LedgerStatus {
-      return CloseAndReport(
-          l, ctx_, incident, now, kSystemActor,
-          "再起動後の確認で全監視項目の正常を確認 (all monitors OK after restart)");
+      return CloseAndReport(l, ctx_, incident, recovered, kSystemActor,
+                            "全監視項目の正常を確認 (every monitor checked OK)");
     });
     if (Failed(status, "closing a recovered incident", {}, {}, incident.id)) continue;
     ++stats_.incidents_closed;
     Forget(incident.id);
     Log(LogLevel::kInfo, {{}, {}, IdText(incident.id)},
-        "incident closed: every monitor checked OK since the restart; final report queued");
+        "incident closed: every monitor checked OK (recovered " + FormatTokyoTime(recovered) +
+            "); final report queued");
   }
 }
 

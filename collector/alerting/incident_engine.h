@@ -15,6 +15,16 @@
 //   - otherwise one VM-scope incident per node.
 // A failure of a node that already has an open incident joins it at once
 // (a later, worse state updates it; the priority only ever rises on its own).
+//
+// Nothing confirmed is lost across a crash (issue 13): the first thing the
+// engine does with a change is write it to the ledger's pending changes, and
+// whatever consumes it (the incident it opens, joins or closes) removes it in
+// the same transaction. A restarted engine replays what is still pending, with
+// the grouping windows it had. The monitors of open incidents keep their
+// latest status in the ledger, so the restarted collector presumes exactly
+// that (InheritedStates) until each monitor's first check decides: an OK
+// check closes with that check's time; until then a new failure of the node
+// waits in its group rather than joining an incident that may be stale.
 #pragma once
 
 #include <cstdint>
@@ -44,10 +54,29 @@ struct IncidentEngineStats {
   std::uint64_t ledger_errors = 0;       ///< each one logged at error level
 };
 
+/// A monitor the ledger says was failing when the collector stopped: a
+/// monitor of an open incident not recorded OK since, or a pending failure.
+struct InheritedState {
+  std::string node;
+  std::string monitor;
+  std::string kind;  ///< the monitor kind, as the scheduler names it
+  Status status = Status::kCritical;
+  TimePoint since;  ///< when the failure was detected
+};
+
+/// Read once at start, before the first check, so the state tracker and the
+/// scheduler can carry on where the previous run stopped.
+LedgerResult<std::vector<InheritedState>> InheritedStates(Ledger& ledger);
+
+/// The monitor kind of a monitor name ("process:httpd" -> "process",
+/// "disk:/var" -> "resource"), for ledger rows written before kinds were kept.
+std::string MonitorKindOf(const std::string& monitor);
+
 /// Single-threaded: one thread calls everything, with its own Ledger.
 class IncidentEngine {
  public:
-  /// `ledger` must outlive the engine.
+  /// `ledger` must outlive the engine. Re-reads the open incidents and
+  /// replays the pending changes a previous run left.
   IncidentEngine(Ledger& ledger, const Clock& clock, AlertingContext context);
 
   /// A new inventory/templates (reload). Groups already waiting keep their
@@ -62,10 +91,10 @@ class IncidentEngine {
   /// present when a suppression ends. Call at least every second.
   void Tick();
 
-  /// After a restart (or when the event queue dropped events) the tracker's
-  /// view is the truth: an open incident all of whose monitors were checked
-  /// OK since `since` is closed as recovered, and a confirmed failure the
-  /// engine has not seen is taken as a new failure.
+  /// When the event queue dropped events the tracker's view is the truth: an
+  /// open incident all of whose monitors were checked OK since `since` is
+  /// closed as recovered (at the latest of its monitors' first OK checks),
+  /// and a confirmed failure the engine has not seen is taken as new.
   void Reconcile(const std::vector<MonitorState>& current, TimePoint since);
 
   /// When Tick next has something to do (a group's window ends); nullopt
@@ -78,10 +107,18 @@ class IncidentEngine {
   std::size_t waiting() const;
 
  private:
+  /// A change the engine took, with its rows in the ledger's pending changes
+  /// (none when it could not be written; several when a group folded earlier
+  /// changes of the same monitor into it) and when it was taken.
+  struct Taken {
+    StateChange change;
+    std::vector<std::int64_t> rows;
+    TimePoint taken_at;
+  };
   struct Group {
     TimePoint opened;  ///< by the engine's clock: the window runs from here
-    std::vector<StateChange> failures;
-    std::vector<StateChange> recoveries;  ///< of members, while waiting
+    std::vector<Taken> failures;
+    std::vector<Taken> recoveries;  ///< of members, while waiting
   };
   using MonitorKey = std::pair<std::string, std::string>;
 
@@ -90,17 +127,27 @@ class IncidentEngine {
   std::string GroupKeyOf(const std::string& node) const;
   bool Suppressed(const std::string& node, TimePoint at) const;
 
-  void OnFailure(const StateChange& change);
-  void OnRecovery(const StateChange& change);
+  /// Records the changes as pending (one transaction), then processes each.
+  void Take(const std::vector<StateChange>& changes);
+  void Process(const Taken& taken);
+  void OnFailure(const Taken& taken);
+  void OnRecovery(const Taken& taken);
+  void ReplayPendingChanges();
+  /// Whether the failure may join incident `id` now: not while the incident
+  /// came from before the restart and some other monitor of it has not been
+  /// checked since (it may be stale; the failure waits in its group).
+  bool MayJoinNow(IncidentId id, const MonitorKey& key) const;
   void FlushGroup(const std::string& key, Group group);
-  void OpenPlatformIncident(const std::string& key, const std::vector<StateChange>& failures);
-  void OpenNodeIncident(const std::string& node, const std::vector<StateChange>& failures);
+  void OpenPlatformIncident(const std::string& key, const std::vector<Taken>& failures);
+  void OpenNodeIncident(const std::string& node, const std::vector<Taken>& failures);
   /// Adds a failure to an open incident (and raises its priority when the
-  /// rules say this failure is more urgent).
+  /// rules say this failure is more urgent); its pending rows are removed in
+  /// the same transaction.
   /// false when the incident was closed meanwhile (the caller then treats
   /// the failure as new); true otherwise, also when the ledger failed (the
-  /// failure is then forgotten so Reconcile offers it again).
-  bool JoinIncident(IncidentId id, const StateChange& change);
+  /// failure is then retried from Tick).
+  bool JoinIncident(IncidentId id, const Taken& taken);
+  void ForgetRows(const Taken& taken);
 
   void QueueContinuingReports(TimePoint now);
   void SyncConfiguredSuppressions();
@@ -128,8 +175,12 @@ class IncidentEngine {
   std::map<std::string, IncidentId> node_incident_;
   std::map<std::string, IncidentId> host_incident_;
   std::map<MonitorKey, StateChange> failing_;  ///< current confirmed failures
-  /// Monitors of incidents open before this run, not yet seen OK since.
-  std::set<MonitorKey> presumed_failing_;
+  /// Monitors of incidents open before this run, not yet checked since, and
+  /// their incidents.
+  std::map<MonitorKey, IncidentId> presumed_failing_;
+  /// Changes whose processing the ledger refused; offered again from Tick.
+  std::vector<Taken> retry_;
+  TimePoint next_retry_{};
   /// When each monitor's latest change was detected, so Reconcile never
   /// lets an older snapshot undo a newer change.
   std::map<MonitorKey, TimePoint> last_change_;

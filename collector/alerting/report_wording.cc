@@ -104,8 +104,8 @@ MailValues ReportValues(const IncidentTimeline& timeline, const Inventory& inven
   if (!vms.empty()) vms.pop_back();
   v["affected_vms"] = vms.empty() ? "(なし)" : vms;
 
-  // The symptom: each monitor's latest recorded state, in the order the
-  // monitors joined; the opening text when nothing changed since.
+  // The symptom: each monitor's latest recorded failure, in the order the
+  // monitors joined; the opening text when nothing is recorded.
   std::map<std::pair<std::string, std::string>, std::string> latest;
   std::string opened_text;
   ProgressFacts facts;
@@ -116,7 +116,12 @@ MailValues ReportValues(const IncidentTimeline& timeline, const Inventory& inven
         opened_text = e.text;
         break;
       case EventKind::kStateChange:
-        latest[{e.node, e.monitor}] = e.text;
+        // The symptom is the failure, not its recovery (nor "could not
+        // judge"): a final report would otherwise read "CRITICAL → OK".
+        // Rows before ledger v3 carry no status and count as they are.
+        if (!e.to_status || *e.to_status == Status::kWarning || *e.to_status == Status::kCritical) {
+          latest[{e.node, e.monitor}] = e.text;
+        }
         break;
       case EventKind::kProgress: {
         DecodedNote note = DecodeProgressNote(e.text);

@@ -55,11 +55,14 @@ void Log(LogLevel level, const LogSubject& subject, std::string_view message) {
     line = "<" + std::to_string(static_cast<int>(level)) + ">";
     line += LevelWord(level);
   } else {
+    // Asia/Tokyo (UTC+9, no daylight saving), whatever the host's TZ: the
+    // zone of the business calendar, the reports and mimamorictl, so a log
+    // line and the mail it led to show the same clock time.
     char stamp[40];
-    std::time_t t = std::time(nullptr);
+    std::time_t t = std::time(nullptr) + 9 * 3600;
     std::tm tm{};
-    localtime_r(&t, &tm);
-    std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S%z ", &tm);
+    gmtime_r(&t, &tm);
+    std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S+0900 ", &tm);
     line = stamp;
     line += LevelWord(level);
   }

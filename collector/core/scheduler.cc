@@ -53,6 +53,14 @@ void Scheduler::SetPlan(std::vector<std::shared_ptr<Monitor>> monitors,
   metrics_.PublishStates(tracker_.Current());
 }
 
+void Scheduler::CheckSoon(const std::set<std::pair<std::string, std::string>>& monitors) {
+  const TimePoint now = clock_.Now();
+  for (const auto& key : monitors) {
+    if (auto it = entries_.find(key); it != entries_.end())
+      it->second.due = std::min(it->second.due, now);
+  }
+}
+
 TimePoint Scheduler::NextDue() const {
   TimePoint next = TimePoint::max();
   for (const auto& [key, entry] : entries_) next = std::min(next, entry.due);

@@ -39,6 +39,11 @@ class Scheduler {
                std::shared_ptr<const Inventory> inventory,
                std::shared_ptr<const BusinessCalendar> calendar);
 
+  /// Makes these monitors (node, kind) due now instead of at their place in
+  /// the spread: after a restart, the monitors the previous run left failing
+  /// are checked first, so their incidents are decided within seconds.
+  void CheckSoon(const std::set<std::pair<std::string, std::string>>& monitors);
+
   /// Starts every monitor whose time has come (now = clock.Now()).
   void RunDue();
 

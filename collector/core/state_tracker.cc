@@ -72,6 +72,11 @@ std::vector<MonitorState> StateTracker::Apply(const std::string& node, std::stri
       state.monitor = result.monitor;
       state.kind = std::string(kind);
     }
+    if (result.status != Status::kOk) {
+      state.ok_since = {};
+    } else if (state.last_result != Status::kOk) {
+      state.ok_since = now;
+    }
     state.last_result = result.status;
     state.last_checked = now;
     state.reason = result.reason;
@@ -110,6 +115,19 @@ std::vector<MonitorState> StateTracker::Apply(const std::string& node, std::stri
     touched.push_back(state);
   }
   return touched;
+}
+
+void StateTracker::Presume(const std::string& node, const std::string& monitor,
+                           const std::string& kind, Status status, TimePoint since) {
+  auto [it, inserted] = states_.try_emplace({node, monitor});
+  if (!inserted) return;
+  MonitorState& state = it->second;
+  state.node = node;
+  state.monitor = monitor;
+  state.kind = kind;
+  state.confirmed = status;
+  state.streak_started = since;
+  state.reason = "as recorded before the restart; not yet checked";
 }
 
 void StateTracker::Retain(const std::set<std::pair<std::string, std::string>>& keep) {

@@ -24,6 +24,8 @@ struct MonitorState {
   int streak = 0;  ///< consecutive non-OK checks
   TimePoint streak_started{};
   TimePoint last_checked{};
+  /// The first check of the current run of OK results ({} while not OK).
+  TimePoint ok_since{};
 };
 
 /// Applies the failure rule per monitor and masks a down node's other
@@ -44,6 +46,13 @@ class StateTracker {
   std::vector<MonitorState> Apply(const std::string& node, std::string_view kind,
                                   int failure_threshold, const std::vector<CheckResult>& results,
                                   TimePoint now);
+
+  /// Carries a state over from the previous run (see InheritedStates): the
+  /// monitor is taken as confirmed `status` until its first check says
+  /// otherwise; an OK check then emits the recovery with that check's time.
+  /// No event. A monitor already checked in this run is left alone.
+  void Presume(const std::string& node, const std::string& monitor, const std::string& kind,
+               Status status, TimePoint since);
 
   /// True while the node's ping is confirmed CRITICAL.
   bool NodeDown(const std::string& node) const;

@@ -163,6 +163,31 @@ CREATE TABLE resource_usage (
 CREATE INDEX resource_usage_by_day ON resource_usage (day);
 )sql";
 
+// v3: nothing confirmed is lost across a crash. A confirmed failure is
+// written before it waits in its grouping window (pending_changes), and each
+// monitor of an open incident keeps its latest status, so a restarted
+// collector presumes exactly that until the monitor's first check.
+constexpr const char* kSchemaV3 = R"sql(
+ALTER TABLE incident_monitors ADD COLUMN kind TEXT NOT NULL DEFAULT '';
+ALTER TABLE incident_monitors ADD COLUMN status TEXT NOT NULL DEFAULT 'CRITICAL'
+  CHECK (status IN ('OK', 'WARNING', 'CRITICAL', 'UNKNOWN'));
+ALTER TABLE incident_events ADD COLUMN to_status TEXT
+  CHECK (to_status IS NULL OR to_status IN ('OK', 'WARNING', 'CRITICAL', 'UNKNOWN'));
+CREATE TABLE pending_changes (
+  id INTEGER PRIMARY KEY,
+  node TEXT NOT NULL CHECK (node <> ''),
+  monitor TEXT NOT NULL CHECK (monitor <> ''),
+  kind TEXT NOT NULL,
+  from_status TEXT NOT NULL CHECK (from_status IN ('OK', 'WARNING', 'CRITICAL', 'UNKNOWN')),
+  to_status TEXT NOT NULL CHECK (to_status IN ('OK', 'WARNING', 'CRITICAL', 'UNKNOWN')),
+  detected_at INTEGER NOT NULL,
+  first_seen_at INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  value REAL,
+  recorded_at INTEGER NOT NULL
+);
+)sql";
+
 // ---------------------------------------------------------------------------
 // Names
 
@@ -186,6 +211,8 @@ constexpr std::array<std::string_view, 4> kReportStatusNames = {"pending", "send
                                                                 "failed-permanently"};
 constexpr std::array<std::string_view, 2> kSuppressionTargetNames = {"node", "system"};
 constexpr std::array<std::string_view, 5> kLevels = {"A", "B", "C", "C-dev", ""};
+// In the order of Status's values.
+constexpr std::array<std::string_view, 4> kStatusNames = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
 
 template <typename E, std::size_t N>
 std::string_view NameOf(E value, const std::array<std::string_view, N>& names) {
@@ -255,6 +282,12 @@ class Stmt {
     sqlite3_clear_bindings(stmt_);
   }
   Stmt& Bind(int i, std::optional<std::int64_t> v) {
+    return v ? Bind(i, *v) : Keep(sqlite3_bind_null(stmt_, i));
+  }
+  Stmt& Bind(int i, std::optional<double> v) {
+    return v ? Bind(i, *v) : Keep(sqlite3_bind_null(stmt_, i));
+  }
+  Stmt& Bind(int i, std::optional<std::string_view> v) {
     return v ? Bind(i, *v) : Keep(sqlite3_bind_null(stmt_, i));
   }
   Stmt& Bind(int i, std::optional<LedgerTime> t) {
@@ -332,14 +365,17 @@ void ReadRow(const Stmt& st, Incident& row, std::string& bad) {
   row.acknowledged_by = st.Text(12);
 }
 
-constexpr const char* kMonitorColumns = "incident_id, node, monitor, system, attached_at";
+constexpr const char* kMonitorColumns =
+    "incident_id, node, monitor, system, attached_at, kind, status";
 
-void ReadRow(const Stmt& st, IncidentMonitor& row, std::string&) {
+void ReadRow(const Stmt& st, IncidentMonitor& row, std::string& bad) {
   row.incident_id = st.Int64(0);
   row.node = st.Text(1);
   row.monitor = st.Text(2);
   row.system = st.Text(3);
   row.attached_at = st.Time(4);
+  row.kind = st.Text(5);
+  row.status = st.Enum<Status>(6, kStatusNames, bad);
 }
 
 constexpr const char* kVmColumns = "incident_id, vm, system, host, added_at";
@@ -352,7 +388,8 @@ void ReadRow(const Stmt& st, AffectedVm& row, std::string&) {
   row.added_at = st.Time(4);
 }
 
-constexpr const char* kEventColumns = "id, incident_id, at, kind, actor, node, monitor, text";
+constexpr const char* kEventColumns =
+    "id, incident_id, at, kind, actor, node, monitor, text, to_status";
 
 void ReadRow(const Stmt& st, IncidentEvent& row, std::string& bad) {
   row.id = st.Int64(0);
@@ -363,6 +400,25 @@ void ReadRow(const Stmt& st, IncidentEvent& row, std::string& bad) {
   row.node = st.Text(5);
   row.monitor = st.Text(6);
   row.text = st.Text(7);
+  if (!st.Null(8)) row.to_status = st.Enum<Status>(8, kStatusNames, bad);
+}
+
+constexpr const char* kPendingColumns =
+    "id, node, monitor, kind, from_status, to_status, detected_at, first_seen_at, reason, value, "
+    "recorded_at";
+
+void ReadRow(const Stmt& st, PendingChange& row, std::string& bad) {
+  row.id = st.Int64(0);
+  row.change.node = st.Text(1);
+  row.change.monitor = st.Text(2);
+  row.change.kind = st.Text(3);
+  row.change.from = st.Enum<Status>(4, kStatusNames, bad);
+  row.change.to = st.Enum<Status>(5, kStatusNames, bad);
+  row.change.detected_at = st.Time(6);
+  row.change.first_seen_at = st.Time(7);
+  row.change.reason = st.Text(8);
+  if (!st.Null(9)) row.change.value = st.Double(9);
+  row.recorded_at = st.Time(10);
 }
 
 constexpr const char* kReportColumns =
@@ -440,7 +496,7 @@ std::string_view ToString(ReportStatus v) { return NameOf(v, kReportStatusNames)
 std::string_view ToString(SuppressionTarget v) { return NameOf(v, kSuppressionTargetNames); }
 
 const std::vector<std::string>& LedgerMigrations() {
-  static const std::vector<std::string> migrations = {kSchemaV1, kSchemaV2};
+  static const std::vector<std::string> migrations = {kSchemaV1, kSchemaV2, kSchemaV3};
   return migrations;
 }
 
@@ -781,15 +837,17 @@ namespace {
 /// Returns SQLITE_DONE and sets `id` on success.
 int InsertEvent(sqlite3* db, const IncidentEvent& e, std::int64_t& id) {
   Stmt st(db,
-          "INSERT INTO incident_events (incident_id, at, kind, actor, node, monitor, text) "
-          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+          "INSERT INTO incident_events (incident_id, at, kind, actor, node, monitor, text, "
+          "to_status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
   st.Bind(1, e.incident_id)
       .Bind(2, e.at)
       .Bind(3, ToString(e.kind))
       .Bind(4, e.actor)
       .Bind(5, e.node)
       .Bind(6, e.monitor)
-      .Bind(7, e.text);
+      .Bind(7, e.text)
+      .Bind(8, e.to_status ? std::optional<std::string_view>(NameOf(*e.to_status, kStatusNames))
+                           : std::nullopt);
   int rc = st.Step();
   id = sqlite3_last_insert_rowid(db);
   return rc;
@@ -831,7 +889,8 @@ LedgerResult<IncidentId> Ledger::OpenIncident(const NewIncident& in) {
   int rc = st.Step();
   if (rc != SQLITE_DONE) return Error(what, rc);
   const IncidentId id = sqlite3_last_insert_rowid(db_);
-  IncidentEvent opened{0, id, in.opened_at, EventKind::kOpened, in.opened_by, "", "", in.text};
+  IncidentEvent opened{0,  id, in.opened_at, EventKind::kOpened, in.opened_by,
+                       "", "", in.text,      std::nullopt};
   std::int64_t event_id = 0;
   rc = InsertEvent(db_, opened, event_id);
   if (rc != SQLITE_DONE) return Error(what, rc);
@@ -871,7 +930,8 @@ LedgerStatus Ledger::ChangePriority(IncidentId id, Priority priority, LedgerTime
   std::string text =
       std::string(ToString(incident->priority)) + " -> " + std::string(ToString(priority));
   if (!reason.empty()) text += ": " + reason;
-  auto event = AppendEvent({0, id, at, EventKind::kPriorityChange, actor, "", "", text});
+  auto event =
+      AppendEvent({0, id, at, EventKind::kPriorityChange, actor, "", "", text, std::nullopt});
   if (!event) return event.error();
   return sp.Release();
 }
@@ -890,7 +950,8 @@ LedgerStatus Ledger::Acknowledge(IncidentId id, LedgerTime at, const std::string
   int rc = st.Step();
   if (rc != SQLITE_DONE) return Error(what, rc);
   if (sqlite3_changes(db_) == 0) return Error(LedgerErrorKind::kNotFound, what, "no such incident");
-  auto event = AppendEvent({0, id, at, EventKind::kAcknowledged, actor, "", "", text});
+  auto event =
+      AppendEvent({0, id, at, EventKind::kAcknowledged, actor, "", "", text, std::nullopt});
   if (!event) return event.error();
   return sp.Release();
 }
@@ -910,7 +971,7 @@ LedgerStatus Ledger::CloseIncident(IncidentId id, LedgerTime at, const std::stri
   if (sqlite3_changes(db_) == 0) {
     return MissingOrWrongState("incidents", id, what, "the incident is already closed");
   }
-  auto event = AppendEvent({0, id, at, EventKind::kClosed, actor, "", "", text});
+  auto event = AppendEvent({0, id, at, EventKind::kClosed, actor, "", "", text, std::nullopt});
   if (!event) return event.error();
   return sp.Release();
 }
@@ -920,18 +981,96 @@ LedgerStatus Ledger::AttachMonitor(const IncidentMonitor& m) {
       "attach monitor " + m.node + "/" + m.monitor + " to incident " + Id(m.incident_id);
   Savepoint sp(*this, true, what);
   if (sp.status()) return sp.status();
-  // ON CONFLICT DO NOTHING, not INSERT OR IGNORE: the latter would also
-  // swallow CHECK and NOT NULL failures.
+  // ON CONFLICT DO UPDATE, not INSERT OR REPLACE: the latter would also
+  // swallow CHECK and NOT NULL failures, and lose attached_at.
   Stmt st(db_,
-          "INSERT INTO incident_monitors (incident_id, node, monitor, system, attached_at) "
-          "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (incident_id, node, monitor) DO NOTHING");
+          "INSERT INTO incident_monitors (incident_id, node, monitor, system, attached_at, kind, "
+          "status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (incident_id, node, monitor) "
+          "DO UPDATE SET status = excluded.status, "
+          "kind = CASE WHEN excluded.kind <> '' THEN excluded.kind ELSE kind END");
   st.Bind(1, m.incident_id)
       .Bind(2, m.node)
       .Bind(3, m.monitor)
       .Bind(4, m.system)
-      .Bind(5, m.attached_at);
+      .Bind(5, m.attached_at)
+      .Bind(6, m.kind)
+      .Bind(7, NameOf(m.status, kStatusNames));
   int rc = st.Step();
   if (rc != SQLITE_DONE) return Error(what, rc);
+  return sp.Release();
+}
+
+LedgerStatus Ledger::SetMonitorStatus(IncidentId id, const std::string& node,
+                                      const std::string& monitor, Status status) {
+  const std::string what = "set the status of monitor " + node + "/" + monitor + " of incident " +
+                           Id(id) + " to " + std::string(NameOf(status, kStatusNames));
+  Stmt st(db_,
+          "UPDATE incident_monitors SET status = ?4 "
+          "WHERE incident_id = ?1 AND node = ?2 AND monitor = ?3");
+  st.Bind(1, id).Bind(2, node).Bind(3, monitor).Bind(4, NameOf(status, kStatusNames));
+  int rc = st.Step();
+  if (rc != SQLITE_DONE) return Error(what, rc);
+  if (sqlite3_changes(db_) == 0) {
+    return Error(LedgerErrorKind::kNotFound, what, "the monitor is not attached");
+  }
+  return std::nullopt;
+}
+
+// ---------------------------------------------------------------------------
+// Pending changes
+
+LedgerResult<std::vector<std::int64_t>> Ledger::RecordPendingChanges(
+    const std::vector<StateChange>& changes, LedgerTime recorded_at) {
+  const std::string what = "record " + std::to_string(changes.size()) + " pending state changes";
+  std::vector<std::int64_t> ids;
+  if (changes.empty()) return ids;
+  Savepoint sp(*this, true, what);
+  if (sp.status()) return *sp.status();
+  Stmt st(db_,
+          "INSERT INTO pending_changes (node, monitor, kind, from_status, to_status, detected_at, "
+          "first_seen_at, reason, value, recorded_at) "
+          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+  for (const StateChange& c : changes) {
+    st.Reset();
+    st.Bind(1, c.node)
+        .Bind(2, c.monitor)
+        .Bind(3, c.kind)
+        .Bind(4, NameOf(c.from, kStatusNames))
+        .Bind(5, NameOf(c.to, kStatusNames))
+        .Bind(6, c.detected_at)
+        .Bind(7, c.first_seen_at)
+        .Bind(8, c.reason)
+        .Bind(9, c.value)
+        .Bind(10, recorded_at);
+    int rc = st.Step();
+    if (rc != SQLITE_DONE) return Error(what + " (" + c.node + "/" + c.monitor + ")", rc);
+    ids.push_back(sqlite3_last_insert_rowid(db_));
+  }
+  if (auto err = sp.Release()) return *err;
+  return ids;
+}
+
+LedgerResult<std::vector<PendingChange>> Ledger::PendingChanges() {
+  const std::string what = "read the pending state changes";
+  Stmt st(db_, std::string("SELECT ") + kPendingColumns + " FROM pending_changes ORDER BY id");
+  std::vector<PendingChange> rows;
+  std::string bad;
+  if (auto err = RowsStatus(ReadAll(st, rows, bad), bad, what)) return *err;
+  return rows;
+}
+
+LedgerStatus Ledger::ForgetPendingChanges(const std::vector<std::int64_t>& ids) {
+  const std::string what = "remove " + std::to_string(ids.size()) + " pending state changes";
+  if (ids.empty()) return std::nullopt;
+  Savepoint sp(*this, true, what);
+  if (sp.status()) return sp.status();
+  Stmt st(db_, "DELETE FROM pending_changes WHERE id = ?1");
+  for (std::int64_t id : ids) {
+    st.Reset();
+    st.Bind(1, id);
+    int rc = st.Step();
+    if (rc != SQLITE_DONE) return Error(what, rc);
+  }
   return sp.Release();
 }
 

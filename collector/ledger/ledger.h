@@ -32,7 +32,9 @@
 #include <variant>
 #include <vector>
 
+#include "collector/core/check.h"
 #include "collector/core/incident_terms.h"
+#include "collector/core/state_change.h"
 
 struct sqlite3;
 
@@ -193,6 +195,11 @@ struct IncidentMonitor {
   std::string monitor;  ///< "ping", "process:httpd", "disk:/var", ...
   std::string system;   ///< the system the node belongs to (its owner gets the reports)
   LedgerTime attached_at;
+  std::string kind;  ///< the monitor kind ("ping", "process", ...); "" in ledgers before v3
+  /// The monitor's latest confirmed status while the incident is open: after
+  /// a restart the collector presumes this until the monitor's first check
+  /// (ledgers before v3 read CRITICAL: presumed failing).
+  Status status = Status::kCritical;
 };
 
 /// A VM affected by the incident. Recorded with its system and host at the
@@ -214,6 +221,22 @@ struct IncidentEvent {
   std::string node;     ///< for state changes; else empty
   std::string monitor;  ///< for state changes; else empty
   std::string text;
+  /// For state changes: the status the monitor went to, so a report can tell
+  /// the failure from its recovery without reading the text. nullopt for
+  /// other events and for state changes recorded before ledger v3.
+  std::optional<Status> to_status;
+};
+
+/// A confirmed state change the incident engine has taken and not finished
+/// with: a failure waiting in its grouping window, or the recovery of one.
+/// The engine writes it before anything else happens to it and removes it in
+/// the same transaction as its effect (the incident it opened, joined or
+/// closed), so a crash keeps either the change or its effect, never neither.
+struct PendingChange {
+  std::int64_t id = 0;  ///< set by the ledger
+  StateChange change;   ///< `sequence` is not kept (it is per collector run)
+  /// When the engine took it: its grouping window runs from here.
+  LedgerTime recorded_at;
 };
 
 /// A report to queue. Exactly one of incident_id / suppression_id is set:
@@ -452,8 +475,13 @@ class Ledger {
   /// "closed" event.
   LedgerStatus CloseIncident(IncidentId id, LedgerTime at, const std::string& actor,
                              const std::string& text);
-  /// Adds a monitor to the incident; attaching it again is a no-op.
+  /// Adds a monitor to the incident; attaching it again updates its status
+  /// (and its kind, when given) and keeps the rest.
   LedgerStatus AttachMonitor(const IncidentMonitor& monitor);
+  /// Sets the latest confirmed status of a monitor of the incident (a
+  /// recovery sets kOk). kNotFound when the monitor is not attached.
+  LedgerStatus SetMonitorStatus(IncidentId id, const std::string& node, const std::string& monitor,
+                                Status status);
   /// Adds an affected VM; adding it again updates its system and host (DRS).
   LedgerStatus AddAffectedVm(const AffectedVm& vm);
   /// The open incident a monitor belongs to, if any (the newest one).
@@ -461,6 +489,18 @@ class Ledger {
                                                            const std::string& monitor);
   /// Appends an entry to the timeline; returns its id. `event.id` is ignored.
   LedgerResult<EventId> AppendEvent(const IncidentEvent& event);
+
+  // --- pending changes (see PendingChange)
+
+  /// Records the changes, all in one transaction (one fsync) or inside the
+  /// caller's; returns their ids in the same order.
+  LedgerResult<std::vector<std::int64_t>> RecordPendingChanges(
+      const std::vector<StateChange>& changes, LedgerTime recorded_at);
+  /// Every pending change, oldest first (by id).
+  LedgerResult<std::vector<PendingChange>> PendingChanges();
+  /// Removes the rows; ids not (or no longer) present are ignored, so a
+  /// change consumed twice is not an error.
+  LedgerStatus ForgetPendingChanges(const std::vector<std::int64_t>& ids);
 
   // --- the outbox
 

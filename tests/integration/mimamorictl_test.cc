@@ -100,7 +100,8 @@ class MimamorictlTest : public ::testing::Test {
     EXPECT_TRUE(id) << id.error().message;
     const std::string system = level == "A" ? "住民記録システム" : "税務システム";
     const std::string vm = level == "A" ? "web01" : "tax-db01";
-    EXPECT_FALSE(ledger_->AttachMonitor({*id, vm, "ping", system, detected}));
+    EXPECT_FALSE(ledger_->AttachMonitor(
+        {*id, vm, "ping", system, detected, "ping", collector::Status::kCritical}));
     EXPECT_FALSE(ledger_->AddAffectedVm({*id, vm, system, "esx01", detected}));
     return *id;
   }

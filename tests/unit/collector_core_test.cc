@@ -98,6 +98,37 @@ TEST(StateTracker, ADownNodesOtherFailuresBecomeUnknown) {
   }
 }
 
+// Issue 13: after a restart the first check decides, with its own time.
+TEST(StateTracker, PresumedFailureRecoversOnTheFirstOkCheckWithThatChecksTime) {
+  EventQueue events;
+  StateTracker tracker(events);
+  const TimePoint t = At(2026, 11, 24, 10, 0);
+  tracker.Presume("web01", "ping", "ping", Status::kCritical, t - 600s);
+  EXPECT_TRUE(tracker.NodeDown("web01"));
+  EXPECT_TRUE(events.Drain().empty()) << "presuming is not a change";
+  tracker.Apply("web01", "ping", 2, {R("ping", Status::kOk)}, t);
+  auto up = events.Drain();
+  ASSERT_EQ(up.size(), 1u);
+  EXPECT_EQ(up[0].from, Status::kCritical);
+  EXPECT_EQ(up[0].to, Status::kOk);
+  EXPECT_EQ(up[0].detected_at, t);
+  EXPECT_EQ(tracker.Current()[0].ok_since, t);
+}
+
+TEST(StateTracker, PresumedFailureStaysConfirmedOnAFailingFirstCheck) {
+  EventQueue events;
+  StateTracker tracker(events);
+  const TimePoint t = At(2026, 11, 24, 10, 0);
+  tracker.Presume("web01", "port:80", "port", Status::kCritical, t - 600s);
+  // One miss of a two-miss rule: no recovery, no new failure.
+  tracker.Apply("web01", "port", 2, {R("port:80", Status::kCritical)}, t);
+  EXPECT_TRUE(events.Drain().empty());
+  EXPECT_EQ(tracker.Current()[0].confirmed, Status::kCritical);
+  // A monitor already checked in this run is not overwritten.
+  tracker.Presume("web01", "port:80", "port", Status::kWarning, t);
+  EXPECT_EQ(tracker.Current()[0].confirmed, Status::kCritical);
+}
+
 TEST(StateTracker, RetainForgetsRemovedMonitors) {
   EventQueue events;
   StateTracker tracker(events);
@@ -216,6 +247,20 @@ class SchedulerTest : public ::testing::Test {
   std::shared_ptr<BusinessCalendar> calendar_;
   std::vector<std::shared_ptr<ScriptedMonitor>> monitors_;
 };
+
+TEST_F(SchedulerTest, CheckSoonRunsTheGivenMonitorsFirst) {
+  std::vector<std::shared_ptr<ScriptedMonitor>> many;
+  for (int i = 0; i < 50; ++i) many.push_back(Add("prod01", "k" + std::to_string(i), 300s));
+  Install();
+  scheduler_.CheckSoon({{"prod01", "k7"}, {"prod01", "k31"}, {"nobody", "k7"}});
+  RunFor(1s);
+  EXPECT_EQ(many[7]->starts, 1);
+  EXPECT_EQ(many[31]->starts, 1);
+  RunFor(299s);
+  // Then back on their grid: no second run inside the interval.
+  EXPECT_EQ(many[7]->starts, 1);
+  for (auto& m : many) EXPECT_LE(m->starts, 2);
+}
 
 TEST_F(SchedulerTest, AnHourOfPingChecksRunsOncePerMinute) {
   auto ping = Add("prod01", "ping", 60s, 2);

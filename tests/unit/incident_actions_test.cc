@@ -96,9 +96,18 @@ class IncidentActionsTest : public ::testing::Test {
       auto opened = l.OpenIncident(in);
       if (!opened) return opened.error();
       id = *opened;
-      if (auto e = l.AttachMonitor({id, vm, monitor, node->system, in.opened_at})) return e;
-      IncidentEvent ev{0,          id, in.opened_at, EventKind::kStateChange,
-                       "mimamori", vm, monitor,      "OK → CRITICAL: no reply"};
+      IncidentMonitor attached{id,           vm,     monitor,          node->system,
+                               in.opened_at, "ping", Status::kCritical};
+      if (auto e = l.AttachMonitor(attached)) return e;
+      IncidentEvent ev{0,
+                       id,
+                       in.opened_at,
+                       EventKind::kStateChange,
+                       "mimamori",
+                       vm,
+                       monitor,
+                       "OK → CRITICAL: no reply",
+                       Status::kCritical};
       if (auto e = l.AppendEvent(ev); !e) return e.error();
       if (auto e = l.AddAffectedVm({id, vm, node->system, node->host, in.opened_at})) return e;
       auto row = l.GetIncident(id);

@@ -999,12 +999,39 @@ TEST_F(IncidentEngineTest, RestartReindexesOpenIncidents) {
   const IncidentId id = OpenOne(Fail("juki-ap01", kTuesday10));
   clock_.Advance(minutes(5));
   IncidentEngine& engine = Restart();
+  // Its ping is not checked since the restart: the new failure waits in its
+  // group instead of joining an incident that may be stale ...
   engine.Accept({Fail("juki-ap01", clock_.Now(), "port:80")});
-  EXPECT_EQ(engine.waiting(), 0u);
-  EXPECT_EQ(engine.stats().incidents_updated, 1u);
+  EXPECT_EQ(engine.waiting(), 1u);
+  EXPECT_EQ(engine.stats().incidents_updated, 0u);
+  // ... and joins at the window's end, the incident being still open.
   TickUntil(clock_.Now() + minutes(2));
+  EXPECT_EQ(engine.stats().incidents_updated, 1u);
   ASSERT_EQ(Open().size(), 1u);
   EXPECT_EQ(TimelineOf(id).monitors.size(), 2u);
+}
+
+TEST_F(IncidentEngineTest, RestartDoesNotJoinANewFailureToAnIncidentSeenOkSince) {
+  Start();
+  const IncidentId old_id = OpenOne(Fail("juki-ap01", kTuesday10));
+  clock_.Advance(minutes(5));
+  IncidentEngine& engine = Restart();
+  const TimePoint port_failed = clock_.Now() + seconds(5);
+  clock_.Set(port_failed);
+  engine.Accept({Fail("juki-ap01", port_failed, "port:80")});
+  // The first ping check after the restart is OK: the old incident closes
+  // with that check's time, and the port failure is a story of its own.
+  const TimePoint ping_ok = port_failed + seconds(10);
+  clock_.Set(ping_ok);
+  engine.Accept({Recover("juki-ap01", ping_ok)});
+  EXPECT_EQ(TimelineOf(old_id).incident.closed_at, std::optional<TimePoint>(ping_ok));
+  TickUntil(clock_.Now() + minutes(2));
+  auto open = Open();
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_NE(open[0].id, old_id);
+  EXPECT_EQ(open[0].detected_at, port_failed);
+  EXPECT_EQ(TimelineOf(old_id).monitors.size(), 1u);
+  EXPECT_EQ(ReportsOf(open[0].id, ReportKind::kFirst).size(), 2u) << "its own first report";
 }
 
 TEST_F(IncidentEngineTest, RestartReindexesPlatformIncidentsByHost) {
@@ -1016,9 +1043,132 @@ TEST_F(IncidentEngineTest, RestartReindexesPlatformIncidentsByHost) {
   IncidentEngine& engine = Restart();
   clock_.Advance(minutes(5));
   engine.Accept({Fail("juki-bat01", clock_.Now())});
-  EXPECT_EQ(engine.waiting(), 0u);
+  EXPECT_EQ(engine.waiting(), 1u) << "the incident's monitors are not checked since the restart";
   TickUntil(clock_.Now() + minutes(2));
   EXPECT_EQ(Open().size(), 1u);
+  EXPECT_EQ(engine.stats().incidents_updated, 1u);
+}
+
+// Issue 13: a confirmed failure is durable before it waits in its window.
+TEST_F(IncidentEngineTest, FailureKilledInsideTheWindowOpensItsIncidentAfterRestart) {
+  IncidentEngine& engine = Start();
+  engine.Accept({Fail("juki-ap01", kTuesday10)});
+  ASSERT_EQ(engine.waiting(), 1u);
+  auto pending = ledger_->PendingChanges();
+  ASSERT_TRUE(pending) << pending.error().message;
+  ASSERT_EQ(pending->size(), 1u) << "written before it waits";
+  TickUntil(kTuesday10 + seconds(20));
+  EXPECT_TRUE(All().empty());
+
+  // Killed at +20 s, back at +30 s: the group waits again with the window
+  // it had, so it opens at +60 s, not +90 s.
+  clock_.Set(kTuesday10 + seconds(30));
+  IncidentEngine& again = Restart();
+  EXPECT_EQ(again.waiting(), 1u);
+  EXPECT_EQ(again.NextGroupDeadline(), std::optional<TimePoint>(kTuesday10 + seconds(60)));
+  TickUntil(kTuesday10 + seconds(60));
+  auto open = Open();
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_EQ(open[0].detected_at, kTuesday10);
+  EXPECT_EQ(ReportsOf(open[0].id, ReportKind::kFirst).size(), 2u);
+  EXPECT_TRUE(ledger_->PendingChanges()->empty()) << "consumed with the incident it opened";
+  Restart();
+  TickUntil(kTuesday10 + minutes(5));
+  EXPECT_EQ(All().size(), 1u) << "nothing replayed twice";
+}
+
+TEST_F(IncidentEngineTest, FailureAndRecoveryKilledInsideTheWindowAreBothKept) {
+  IncidentEngine& engine = Start();
+  engine.Accept({Fail("juki-ap01", kTuesday10)});
+  clock_.Set(kTuesday10 + seconds(20));
+  engine.Accept({Recover("juki-ap01", clock_.Now())});
+  // The failure ended before the restarted collector could see it: only
+  // the ledger knows it happened.
+  clock_.Set(kTuesday10 + seconds(25));
+  Restart();
+  TickUntil(kTuesday10 + seconds(70));
+  auto all = All();
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].status, IncidentStatus::kClosed);
+  EXPECT_EQ(all[0].detected_at, kTuesday10);
+  EXPECT_EQ(all[0].closed_at, std::optional<TimePoint>(kTuesday10 + seconds(20)));
+  EXPECT_EQ(ReportsOf(all[0].id, ReportKind::kFinal).size(), 1u);
+  EXPECT_TRUE(ledger_->PendingChanges()->empty());
+}
+
+TEST_F(IncidentEngineTest, RecoveryKilledBeforeItsIncidentClosedIsReplayed) {
+  Start();
+  const IncidentId id = OpenOne(Fail("juki-ap01", kTuesday10));
+  const TimePoint ok = kTuesday10 + minutes(7);
+  // Recorded, then killed before the engine processed it.
+  ASSERT_TRUE(ledger_->RecordPendingChanges({Recover("juki-ap01", ok)}, ok));
+  clock_.Set(ok + seconds(40));
+  Restart();
+  EXPECT_EQ(TimelineOf(id).incident.closed_at, std::optional<TimePoint>(ok));
+  EXPECT_TRUE(ledger_->PendingChanges()->empty());
+}
+
+TEST_F(IncidentEngineTest, SuppressedFailureLeavesNothingPending) {
+  NewSuppression s;
+  s.target = "juki-ap01";
+  s.starts_at = kTuesday10 - hours(1);
+  s.ends_at = kTuesday10 + hours(1);
+  s.requested_by = "suzuki";
+  s.created_at = kTuesday10 - hours(2);
+  ASSERT_TRUE(ledger_->AddSuppression(s));
+  IncidentEngine& engine = Start();
+  engine.Accept({Fail("juki-ap01", kTuesday10)});
+  EXPECT_EQ(engine.stats().suppressed_changes, 1u);
+  EXPECT_TRUE(ledger_->PendingChanges()->empty());
+}
+
+TEST_F(IncidentEngineTest, InheritedStatesAreTheFailingMonitorsOfOpenIncidentsAndPending) {
+  IncidentEngine& engine = Start();
+  engine.Accept({Fail("juki-ap01", kTuesday10), Fail("juki-ap01", kTuesday10, "port:80"),
+                 Fail("juki-ap01", kTuesday10, "cpu", Status::kWarning)});
+  TickUntil(kTuesday10 + seconds(60));
+  ASSERT_EQ(Open().size(), 1u);
+  // port:80 recovers; juki-db01 fails and waits; zeimu-ap01 failed and
+  // recovered inside its window.
+  clock_.Set(kTuesday10 + minutes(2));
+  engine.Accept({Recover("juki-ap01", clock_.Now(), "port:80"), Fail("juki-db01", clock_.Now()),
+                 Fail("zeimu-ap01", clock_.Now()), Recover("zeimu-ap01", clock_.Now())});
+  auto inherited = InheritedStates(*ledger_);
+  ASSERT_TRUE(inherited) << inherited.error().message;
+  std::vector<std::string> seen;
+  for (const InheritedState& s : *inherited) {
+    seen.push_back(s.node + " " + s.monitor + " " + s.kind + " " +
+                   std::string(StatusName(s.status)));
+  }
+  EXPECT_EQ(Sorted(seen), (std::vector<std::string>{"juki-ap01 cpu resource WARNING",
+                                                    "juki-ap01 ping ping CRITICAL",
+                                                    "juki-db01 ping ping CRITICAL"}));
+}
+
+TEST(MonitorKindOf, NamesTheSchedulersKind) {
+  EXPECT_EQ(MonitorKindOf("ping"), "ping");
+  EXPECT_EQ(MonitorKindOf("process:httpd"), "process");
+  EXPECT_EQ(MonitorKindOf("port:80"), "port");
+  EXPECT_EQ(MonitorKindOf("web:top"), "web");
+  EXPECT_EQ(MonitorKindOf("service:W3SVC"), "service");
+  EXPECT_EQ(MonitorKindOf("cpu"), "resource");
+  EXPECT_EQ(MonitorKindOf("memory"), "resource");
+  EXPECT_EQ(MonitorKindOf("disk:/var"), "resource");
+}
+
+TEST_F(IncidentEngineTest, FinalReportSymptomIsTheFailureNotTheRecovery) {
+  Start();
+  const IncidentId id = OpenOne(Fail("juki-ap01", kTuesday10));
+  clock_.Set(kTuesday10 + minutes(9));
+  engine_->Accept({Recover("juki-ap01", clock_.Now())});
+  auto finals = ReportsOf(id, ReportKind::kFinal);
+  ASSERT_FALSE(finals.empty());
+  const std::string& body = finals.front().body;
+  const auto symptom = body.find("■現象");
+  ASSERT_NE(symptom, std::string::npos) << body;
+  const std::string section = body.substr(symptom, body.find("■", symptom + 3) - symptom);
+  EXPECT_NE(section.find("OK → CRITICAL: no reply"), std::string::npos) << section;
+  EXPECT_EQ(section.find("CRITICAL → OK"), std::string::npos) << section;
 }
 
 TEST_F(IncidentEngineTest, ReconcileClosesAnIncidentWhoseMonitorsAreAllOk) {
@@ -1043,9 +1193,13 @@ TEST_F(IncidentEngineTest, StaleSnapshotDoesNotUndoARecordedChange) {
   clock_.Set(kTuesday10 + minutes(10));
   IncidentEngine& engine = Restart();
   const TimePoint since = clock_.Now();
-  // A new failure recorded at +12 min; a snapshot of +11 min says OK.
+  // The ping checked still failing at +11 min, a new failure recorded at
+  // +12 min; a snapshot of +11 min says OK.
+  clock_.Set(kTuesday10 + minutes(11));
+  engine.Accept({Change("juki-ap01", "ping", Status::kCritical, clock_.Now(), Status::kWarning)});
   clock_.Set(kTuesday10 + minutes(12));
   engine.Accept({Fail("juki-ap01", clock_.Now(), "port:80")});
+  ASSERT_EQ(engine.waiting(), 0u);
   engine.Reconcile({StateOf("juki-ap01", "ping", Status::kOk, kTuesday10 + minutes(11)),
                     StateOf("juki-ap01", "port:80", Status::kOk, kTuesday10 + minutes(11))},
                    since);

@@ -163,7 +163,7 @@ TEST_F(LedgerTest, MigratesAnEmptyFileAndReopensWithoutMigratingAgain) {
   EXPECT_EQ(Query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE "
                   "'sqlite_%' ORDER BY name"),
             "incident_affected_vms\nincident_events\nincident_monitors\nincidents\nledger_info\n"
-            "reports\nresource_usage\nsuppressions\n");
+            "pending_changes\nreports\nresource_usage\nsuppressions\n");
 
   Ledger ledger = OpenOrDie();
   EXPECT_EQ(*ledger.SchemaVersion(), static_cast<int>(LedgerMigrations().size()));
@@ -619,8 +619,11 @@ TEST_F(LedgerTest, TheTimelineHoldsMonitorsVmsEventsAndReports) {
   in.scope = IncidentScope::kPlatform;
   in.title = "esxi03 down";
   IncidentId id = *ledger.OpenIncident(in);
-  ASSERT_EQ(ledger.AttachMonitor({id, "esxi03", "ping", "platform", kT0}), std::nullopt);
-  ASSERT_EQ(ledger.AttachMonitor({id, "esxi03", "ping", "platform", kT0 + minutes(1)}),
+  ASSERT_EQ(ledger.AttachMonitor({id, "esxi03", "ping", "platform", kT0, "ping", Status::kWarning}),
+            std::nullopt);
+  // Attached again: the status follows, the rest stays.
+  ASSERT_EQ(ledger.AttachMonitor(
+                {id, "esxi03", "ping", "platform", kT0 + minutes(1), "", Status::kCritical}),
             std::nullopt);
   ASSERT_EQ(ledger.AddAffectedVm({id, "web01", "juminhyo", "esxi03", kT0}), std::nullopt);
   ASSERT_EQ(ledger.AddAffectedVm({id, "web01", "juminhyo", "esxi04", kT0 + minutes(2)}),
@@ -628,11 +631,11 @@ TEST_F(LedgerTest, TheTimelineHoldsMonitorsVmsEventsAndReports) {
   EXPECT_EQ(*ledger.FindOpenIncident("esxi03", "ping"), std::optional<IncidentId>(id));
   EXPECT_EQ(*ledger.FindOpenIncident("esxi03", "disk:/"), std::nullopt);
   ASSERT_TRUE(ledger.AppendEvent({0, id, kT0 + minutes(3), EventKind::kStateChange, "mimamori",
-                                  "esxi03", "ping", "ok -> critical"}));
+                                  "esxi03", "ping", "ok -> critical", Status::kCritical}));
   ASSERT_EQ(ledger.Acknowledge(id, kT0 + minutes(4), "suzuki", "on it"), std::nullopt);
   ASSERT_EQ(ledger.Acknowledge(id, kT0 + minutes(5), "tanaka", "me too"), std::nullopt);
   ASSERT_TRUE(ledger.AppendEvent(
-      {0, id, kT0 + minutes(6), EventKind::kWorkStart, "suzuki", "", "", "host reboot"}));
+      {0, id, kT0 + minutes(6), EventKind::kWorkStart, "suzuki", "", "", "host reboot", {}}));
   ASSERT_TRUE(ledger.EnqueueReport(Mail(id, 1, kT0 + minutes(5), kT0)));
   ASSERT_EQ(ledger.CloseIncident(id, kT0 + minutes(40), "suzuki", "host replaced"), std::nullopt);
   EXPECT_EQ(ledger.CloseIncident(id, kT0 + minutes(41), "suzuki", "")->kind,
@@ -652,6 +655,8 @@ TEST_F(LedgerTest, TheTimelineHoldsMonitorsVmsEventsAndReports) {
   EXPECT_EQ(t->incident.acknowledged_by, "suzuki");
   ASSERT_EQ(t->monitors.size(), 1u);
   EXPECT_EQ(t->monitors[0].attached_at, kT0);
+  EXPECT_EQ(t->monitors[0].kind, "ping");
+  EXPECT_EQ(t->monitors[0].status, Status::kCritical);
   ASSERT_EQ(t->affected_vms.size(), 1u);
   EXPECT_EQ(t->affected_vms[0].host, "esxi04");
   std::vector<EventKind> kinds;

@@ -4,6 +4,7 @@
 #include "collector/alerting/monthly_report.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 
 #include <chrono>
@@ -543,7 +544,23 @@ TEST_F(MonthlyReportTest, AFileOfTheFirstSchemaMigratesAndKeepsItsIncidents) {
     old.migrations = {LedgerMigrations()[0]};  // the schema before resource usage
     Ledger ledger = OpenOrDie(old);
     EXPECT_EQ(*ledger.SchemaVersion(), 1);
-    Close(ledger, Open(ledger, "A", Tokyo(4, 15, 10)), Tokyo(4, 15, 10, 45));
+    // Written as that program wrote it: this one writes columns of later
+    // versions.
+    const auto ms = [](LedgerTime t) {
+      return std::to_string(
+          std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
+    };
+    const std::string insert =
+        "INSERT INTO incidents (scope, title, priority, service_level, status, opened_at, "
+        "detected_at, closed_at, closed_by) VALUES ('vm', 'failure at level A', 'high', 'A', "
+        "'closed', " +
+        ms(Tokyo(4, 15, 10)) + ", " + ms(Tokyo(4, 15, 10)) + ", " + ms(Tokyo(4, 15, 10, 45)) +
+        ", 'suzuki')";
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(db, insert.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db);
+    sqlite3_close(db);
     // That program has no resource_usage table.
     auto missing = ledger.RecordResourceUsage({{"web01", "cpu", Tokyo(4, 1, 10), 10}});
     ASSERT_TRUE(missing);
