@@ -16,6 +16,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # real peers: Net-SNMP tools and snmpd, Zabbix agent; utilities the tests call
   snmp snmpd zabbix-agent file procps iproute2 python3
+  # a manager on connected UDP sockets (the agent's reply-source test)
+  prometheus-snmp-exporter
   # the collector's /metrics is linted by promtool and scraped by a real Prometheus
   prometheus
   # alerting: a real SMTP server for the mail tests

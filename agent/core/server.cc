@@ -23,6 +23,13 @@ std::string AgentServer::Bind(const std::vector<ListenAddress>& addresses) {
     if (endpoint.address().is_v6()) listener->socket.set_option(asio::ip::v6_only(true), ec);
     listener->socket.bind(endpoint, ec);
     if (ec) return address.ToString() + ": bind: " + ec.message();
+#if defined(__linux__)
+    if (endpoint.address().is_unspecified()) {
+      ec = EnableRequestDestinations(listener->socket);
+      if (ec) return address.ToString() + ": IP_PKTINFO: " + ec.message();
+      listener->reply_from_destination = true;
+    }
+#endif
     listeners_.push_back(std::move(listener));
   }
   if (listeners_.empty()) return "no listen address could be bound";
@@ -40,6 +47,12 @@ void AgentServer::Start() {
 }
 
 void AgentServer::Receive(Listener& listener) {
+#if defined(__linux__)
+  if (listener.reply_from_destination) {
+    ReceiveWithDestinations(listener);
+    return;
+  }
+#endif
   listener.socket.async_receive_from(
       asio::buffer(listener.buffer), listener.peer,
       [this, &listener](const asio::error_code& ec, std::size_t size) {
@@ -50,6 +63,27 @@ void AgentServer::Receive(Listener& listener) {
         Receive(listener);
       });
 }
+
+#if defined(__linux__)
+// Asio has no recvmsg with control messages: wait for readability, then read
+// what is queued with recvmsg() directly (a bounded batch, so that one busy
+// socket does not starve the others or the timers).
+void AgentServer::ReceiveWithDestinations(Listener& listener) {
+  listener.socket.async_wait(
+      asio::ip::udp::socket::wait_read, [this, &listener](const asio::error_code& wait_error) {
+        if (wait_error == asio::error::operation_aborted) return;
+        for (int i = 0; i < 64 && !wait_error; ++i) {
+          asio::error_code ec;
+          const std::size_t size = ReceiveWithDestination(listener.socket, listener.buffer,
+                                                          listener.peer, listener.destination, ec);
+          if (ec == asio::error::would_block) break;
+          // Other errors (ECONNREFUSED from an earlier ICMP) are transient.
+          if (!ec) Process(listener, size);
+        }
+        ReceiveWithDestinations(listener);
+      });
+}
+#endif
 
 void AgentServer::Process(Listener& listener, std::size_t size) {
   const auto now = std::chrono::steady_clock::now();
@@ -70,7 +104,15 @@ void AgentServer::Process(Listener& listener, std::size_t size) {
     return;
   }
   asio::error_code ec;
+#if defined(__linux__)
+  if (listener.reply_from_destination) {
+    SendFromDestination(listener.socket, response_, listener.peer, listener.destination, ec);
+  } else {
+    listener.socket.send_to(asio::buffer(response_), listener.peer, 0, ec);
+  }
+#else
   listener.socket.send_to(asio::buffer(response_), listener.peer, 0, ec);
+#endif
   if (ec) {
     complaints_.Report(LogLevel::kWarning, "send " + from.to_string(),
                        "could not answer " + from.to_string() + ": " + ec.message(), now);

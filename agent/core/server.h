@@ -12,13 +12,16 @@
 #include "agent/core/config.h"
 #include "agent/core/log.h"
 #include "agent/core/network_acl.h"
+#include "agent/core/reply_source.h"
 #include "agent/core/request_handler.h"
 
 namespace mimamori::agent {
 
 /// Receives on every listen address, drops packets from managers outside the
 /// ACL without an answer, and answers the rest through the RequestHandler.
-/// Runs on the io_context's single thread.
+/// On Linux a socket bound to 0.0.0.0 or [::] answers from the address each
+/// request was sent to (see reply_source.h), as snmpd does. Runs on the
+/// io_context's single thread.
 class AgentServer {
  public:
   AgentServer(asio::io_context& io, RequestHandler& handler, SnmpCounters& counters,
@@ -45,9 +48,16 @@ class AgentServer {
     asio::ip::udp::socket socket;
     asio::ip::udp::endpoint peer;
     std::array<std::uint8_t, 65536> buffer{};
+#if defined(__linux__)
+    bool reply_from_destination = false;  // bound to a wildcard address
+    RequestDestination destination;
+#endif
   };
 
   void Receive(Listener& listener);
+#if defined(__linux__)
+  void ReceiveWithDestinations(Listener& listener);
+#endif
   void Process(Listener& listener, std::size_t size);
 
   asio::io_context& io_;

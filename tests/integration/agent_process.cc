@@ -385,7 +385,14 @@ std::unique_ptr<AgentProcess> AgentProcess::Start(const AgentOptions& options, s
   std::unique_ptr<AgentProcess> agent(new AgentProcess());
   agent->dir_ = std::make_unique<TempDir>();
   ChildProcess::Options spawn;
-  spawn.argv = {AgentBinary(), "--listen", options.listen, "--user", options.user};
+  spawn.argv = options.command_prefix;
+  for (const std::string& arg : {AgentBinary(), std::string("--listen"), options.listen,
+                                 std::string("--user"), options.user})
+    spawn.argv.push_back(arg);
+  for (const std::string& listen : options.more_listen) {
+    spawn.argv.push_back("--listen");
+    spawn.argv.push_back(listen);
+  }
   if (!options.config_yaml.empty()) {
     spawn.argv.push_back("--config");
     spawn.argv.push_back(agent->dir_->Write("agent.yaml", options.config_yaml).string());

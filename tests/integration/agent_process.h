@@ -106,9 +106,14 @@ class ChildProcess {
 /// How to start mimamori-agent.
 struct AgentOptions {
   /// agent.yaml contents; empty: no --config (built-in defaults).
-  std::string config_yaml;
+  std::string config_yaml = {};
   std::string listen = "udp:127.0.0.1:0";
   std::string user = "nobody";
+  /// Further --listen addresses.
+  std::vector<std::string> more_listen = {};
+  /// Run the agent through this command (e.g. {"ip", "netns", "exec", NAME}),
+  /// which must exec it so that the child's PID stays the agent's.
+  std::vector<std::string> command_prefix = {};
 };
 
 /// Path of the agent binary under test (MIMAMORI_AGENT_BINARY, overridable

@@ -413,12 +413,20 @@ TEST_F(AgentSnmpToolsTest, ManagerOutsideAllowedNetworksIsNotAnswered) {
   ExpectCounterReaches(kDeniedSources, 1, from_allowed);
 }
 
-TEST_F(AgentSnmpToolsTest, SnmpV1IsNotAnsweredAndIsCounted) {
+TEST_F(AgentSnmpToolsTest, SnmpV3IsNotAnsweredAndIsCounted) {
   ASSERT_NO_FATAL_FAILURE(StartAgent());
   const std::optional<double> before = Counter(kSnmpInBadVersions);
   ASSERT_TRUE(before.has_value());
-  ExpectNoAnswer({"-v1"}, "an SNMPv1 request");
+  // The tool's first v3 message is its engine ID discovery probe.
+  ExpectNoAnswer({"-v3", "-l", "noAuthNoPriv", "-u", "monitor"}, "an SNMPv3 request");
   ExpectCounterReaches(kSnmpInBadVersions, *before + 1);
+}
+
+TEST_F(AgentSnmpToolsTest, SnmpV1IsAnswered) {
+  ASSERT_NO_FATAL_FAILURE(StartAgent());
+  const CommandResult get = Tool("snmpget", {"-v1"}, {kSysDescr});
+  EXPECT_EQ(get.exit_code, 0) << get.Describe();
+  EXPECT_NE(get.out.find("Linux"), std::string::npos) << get.out;
 }
 
 TEST_F(AgentSnmpToolsTest, GarbageDatagramsAreCountedAsParseErrors) {
