@@ -804,7 +804,7 @@ LedgerStatus IncidentEngine::QueueSuppressionMail(const Suppression& s, bool sta
                        "suppression " + std::to_string(s.id) + ": nobody to notify"};
   }
   const TimePoint end = s.cancelled_at ? std::min(*s.cancelled_at, s.ends_at) : s.ends_at;
-  MailValues values{{"platform_name", inv.platform_name},
+  MailValues values{{"platform_name", inv.SuppressionPlatformName()},
                     {"system_name", system_name},
                     {"suppression_start", FormatYymmddHhmm(s.starts_at)},
                     {"suppression_end", FormatYymmddHhmm(end)}};
@@ -821,7 +821,11 @@ LedgerStatus IncidentEngine::QueueSuppressionMail(const Suppression& s, bool sta
   report.body = mail.body;
   report.message_id = MessageId(
       "suppression-" + std::to_string(s.id) + (start ? ".start" : ".resumed"), ctx_.message_domain);
-  report.due_at = (start ? s.starts_at : end) + kPromptReportDeadline;
+  // A start notice queued ahead is due at the start itself; one the engine
+  // only learns of afterwards (added late, collector down) gets the grace of
+  // any event-driven report, so it shows as late only when it is.
+  report.due_at = start && now <= s.starts_at ? s.starts_at
+                                              : (start ? s.starts_at : end) + kPromptReportDeadline;
   report.created_at = now;
   auto queued = ledger_.EnqueueReport(report);
   if (!queued && queued.error().kind != LedgerErrorKind::kDuplicate) return queued.error();
@@ -835,8 +839,13 @@ void IncidentEngine::QueueSuppressionMails(TimePoint now) {
     return;
   }
   for (const Suppression& s : *list) {
+    // One cancelled before its start after the notice went out ahead still
+    // gets its resumption notice, so the owners are not left waiting.
     const bool cancelled_before_start = s.cancelled_at && *s.cancelled_at <= s.starts_at;
-    if (cancelled_before_start || s.starts_at > now) continue;
+    const auto lead = ctx_.inventory->alerting.suppression_notice_lead;
+    if ((cancelled_before_start && !start_mailed_.contains(s.id)) || s.starts_at - lead > now) {
+      continue;
+    }
     const std::string target = s.target;
     if (!start_mailed_.contains(s.id)) {
       if (Failed(QueueSuppressionMail(s, true, now), "queueing a suppression mail", target)) {

@@ -173,14 +173,44 @@ std::string_view IncidentScopeName(IncidentScope scope) {
   return scope == IncidentScope::kPlatform ? "platform" : "vm";
 }
 
-std::optional<TimePoint> ParseTokyoTime(std::string_view text) {
+bool IsSupportedDay(chrono::year_month_day day) {
+  return day.ok() && day.year() >= kFirstSupportedYear && day.year() <= kLastSupportedYear;
+}
+
+std::string SupportedTimeRange() {
+  return std::to_string(int(kFirstSupportedYear)) + "-01-01 00:00 to " +
+         std::to_string(int(kLastSupportedYear)) + "-12-31 23:59";
+}
+
+namespace {
+
+// The well-formed parts of "YYYY-MM-DD HH:MM", range not yet judged.
+std::optional<chrono::local_time<chrono::minutes>> ParseLocalMinutes(
+    std::string_view text, chrono::year_month_day& day_out) {
   if (text.size() != 16 || text[10] != ' ' || text[13] != ':') return std::nullopt;
   const auto day = ParseIsoDate(text.substr(0, 10));
   const auto hour = Digits(text.substr(11, 2));
   const auto minute = Digits(text.substr(14, 2));
   if (!day || !hour || !minute || *hour > 23 || *minute > 59) return std::nullopt;
-  return BusinessCalendar::FromTokyo(chrono::local_days{*day} + chrono::hours{*hour} +
-                                     chrono::minutes{*minute});
+  day_out = *day;
+  return chrono::local_days{*day} + chrono::hours{*hour} + chrono::minutes{*minute};
+}
+
+}  // namespace
+
+std::string TokyoTimeProblem(std::string_view text) {
+  chrono::year_month_day day{};
+  if (!ParseLocalMinutes(text, day)) return "is not \"YYYY-MM-DD HH:MM\" (Tokyo time)";
+  if (!IsSupportedDay(day)) return "is outside the supported times (" + SupportedTimeRange() + ")";
+  return "";
+}
+
+std::optional<TimePoint> ParseTokyoTime(std::string_view text) {
+  chrono::year_month_day day{};
+  const auto local = ParseLocalMinutes(text, day);
+  // Checked before converting: past 2262 the conversion itself overflows.
+  if (!local || !IsSupportedDay(day)) return std::nullopt;
+  return BusinessCalendar::FromTokyo(*local);
 }
 
 std::string FormatTokyoTime(TimePoint t) {

@@ -114,9 +114,26 @@ std::string_view ChannelsName(Channels channels);
 std::string_view PriorityName(Priority priority);         ///< "high", "low"
 std::string_view IncidentScopeName(IncidentScope scope);  ///< "platform", "vm"
 
+/// The days mimamori computes with. A TimePoint counts nanoseconds in 64
+/// bits, which ends on 2262-04-11 (and begins in 1677); a time past it wraps
+/// round silently. The timetable and the reports add up to a few weeks to the
+/// times they are given (horizons, next months, next business days), so the
+/// last year stops short of that end; nothing in the ledger predates 1970.
+inline constexpr std::chrono::year kFirstSupportedYear{1970};
+inline constexpr std::chrono::year kLastSupportedYear{2261};
+/// Whether `day` lies in kFirstSupportedYear..kLastSupportedYear.
+bool IsSupportedDay(std::chrono::year_month_day day);
+/// "1970-01-01 00:00 to 2261-12-31 23:59", for messages.
+std::string SupportedTimeRange();
+
 /// Strict "YYYY-MM-DD HH:MM", Tokyo local time (a real date, 00:00-23:59, two
-/// digits each); nullopt for anything else, seconds and "T" included.
+/// digits each, a supported day); nullopt for anything else, seconds and "T"
+/// included.
 std::optional<TimePoint> ParseTokyoTime(std::string_view text);
+/// Why ParseTokyoTime refused `text`: "" when it parses, "is outside the
+/// supported times (1970-01-01 00:00 to 2261-12-31 23:59)" for a well-formed
+/// time outside them, else "is not \"YYYY-MM-DD HH:MM\" (Tokyo time)".
+std::string TokyoTimeProblem(std::string_view text);
 /// "YYYY-MM-DD HH:MM" in Tokyo local time; seconds are floored away.
 std::string FormatTokyoTime(TimePoint t);
 

@@ -110,8 +110,7 @@ int TimetableCommand(Session& session, const Words& words) {
   if (auto at_text = args->Value("--at")) {
     auto parsed = ParseTokyoTime(*at_text);
     if (!parsed) {
-      return UsageError(kTimetableUsage,
-                        "--at '" + *at_text + "' is not \"YYYY-MM-DD HH:MM\" (Tokyo time)");
+      return UsageError(kTimetableUsage, "--at '" + *at_text + "' " + TokyoTimeProblem(*at_text));
     }
     at = *parsed;
   }
@@ -161,6 +160,10 @@ int ReportCommand(Session& session, const Words& words) {
   const std::string& month_text = args->positional[1];
   auto first_day = month_text.size() == 7 ? ParseIsoDate(month_text + "-01") : std::nullopt;
   if (!first_day) return UsageError(kReportUsage, "month '" + month_text + "' is not YYYY-MM");
+  if (!IsSupportedDay(*first_day)) {
+    return UsageError(kReportUsage, "month '" + month_text + "' is outside the supported times (" +
+                                        SupportedTimeRange() + ")");
+  }
   if (auto failed = session.LoadInventory()) return *failed;
   if (auto failed = session.OpenLedger(true)) return *failed;
   auto report = BuildMonthlyReport(session.ledger(), *session.inventory(), int(first_day->year()),

@@ -308,6 +308,11 @@ int IncidentsCommand(Session& session, const Words& words) {
   if (auto text = args.Value("--since")) {
     auto day = ParseIsoDate(*text);
     if (!day) return UsageError(kIncidentsUsage, "--since '" + *text + "' is not YYYY-MM-DD");
+    if (!IsSupportedDay(*day)) {
+      return UsageError(
+          kIncidentsUsage,
+          "--since '" + *text + "' is outside the supported times (" + SupportedTimeRange() + ")");
+    }
     since = BusinessCalendar::FromTokyo(std::chrono::local_days{*day});
   } else if (args.Has("--all")) {
     since = TimePoint{};
@@ -709,9 +714,8 @@ int WorkCommand(Session& session, const Words& words) {
   if (notice.impact.empty()) return UsageError(kWorkUsage, "missing --impact (業務影響)");
   if (auto at = args.Value("--at")) {
     notice.work_at = ParseTokyoTime(*at);
-    if (!notice.work_at) {
-      return UsageError(kWorkUsage, "--at '" + *at + "' is not \"YYYY-MM-DD HH:MM\" (Tokyo time)");
-    }
+    if (!notice.work_at)
+      return UsageError(kWorkUsage, "--at '" + *at + "' " + TokyoTimeProblem(*at));
   }
   if (session.actor().empty()) return UsageError(kWorkUsage, "no operator name: give --as NAME");
   if (auto failed = session.MakeContext()) return *failed;

@@ -56,9 +56,9 @@ int Add(Session& session, const CommandArgs& args) {
   const auto end_text = args.Value("--end");
   if (!start_text || !end_text) return UsageError("missing --start or --end");
   const auto start = ParseTokyoTime(*start_text);
-  if (!start) return UsageError("--start '" + *start_text + "' is not \"YYYY-MM-DD HH:MM\"");
+  if (!start) return UsageError("--start '" + *start_text + "' " + TokyoTimeProblem(*start_text));
   const auto end = ParseTokyoTime(*end_text);
-  if (!end) return UsageError("--end '" + *end_text + "' is not \"YYYY-MM-DD HH:MM\"");
+  if (!end) return UsageError("--end '" + *end_text + "' " + TokyoTimeProblem(*end_text));
   if (*end <= *start) {
     return UsageError("--end " + *end_text + " is not after --start " + *start_text);
   }

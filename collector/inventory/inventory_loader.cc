@@ -960,10 +960,10 @@ class InventoryDecoder {
   }
 
   void ReadAlerting(const Field& field, AlertingSettings& alerting) {
-    Section section(
-        d_, field,
-        {"platform_managers", "ict_service_center", "on_duty", "mail", "phone", "retry", "priority",
-         "ledger", "templates", "grouping_window", "platform_vm_threshold", "suppressions"});
+    Section section(d_, field,
+                    {"platform_managers", "ict_service_center", "on_duty", "mail", "phone", "retry",
+                     "priority", "ledger", "templates", "grouping_window", "platform_vm_threshold",
+                     "suppressions", "suppression_platform_name", "suppression_notice_lead"});
     if (auto people = section.Get("platform_managers")) {
       ReadPeople(*people, alerting.platform_managers);
     }
@@ -996,6 +996,15 @@ class InventoryDecoder {
     }
     if (auto suppressions = section.Get("suppressions")) {
       for (const Field& item : d_.Items(*suppressions)) ReadSuppression(item);
+    }
+    if (auto name = section.Get("suppression_platform_name")) {
+      d_.Text(*name, alerting.suppression_platform_name);
+    }
+    if (auto lead = section.Get("suppression_notice_lead")) {
+      // Zero is allowed: queued at the start itself, as an operator may want.
+      if (milliseconds value{}; d_.Duration(*lead, milliseconds(0), value)) {
+        alerting.suppression_notice_lead = std::chrono::duration_cast<seconds>(value);
+      }
     }
   }
 
@@ -1126,7 +1135,9 @@ class InventoryDecoder {
       std::optional<Field> value = section.Required(key);
       if (!value || !d_.Scalar(*value, "a time YYYY-MM-DD HH:MM", text)) return value;
       at = ParseTokyoTime(text);
-      if (!at) {
+      if (!at && TokyoTimeProblem(text).starts_with("is outside")) {
+        d_.Report(*value, "'" + text + "' " + TokyoTimeProblem(text));
+      } else if (!at) {
         d_.Report(*value, "expected a time YYYY-MM-DD HH:MM (Asia/Tokyo), got '" + text + "'");
       }
       return value;

@@ -351,7 +351,9 @@ TEST_F(MimamorictlTest, WorkStartQueuesTheNoticeWithItsFields) {
   ASSERT_EQ(notices.size(), 1u);
   const Report& notice = notices[0];
   EXPECT_EQ(notice.channel, Channel::kMail);
-  EXPECT_NE(notice.subject.find("復旧作業開始連絡"), std::string::npos) << notice.subject;
+  EXPECT_EQ(notice.subject, "【テスト基盤障害発生】復旧作業開始連絡");
+  EXPECT_NE(notice.body.find("■作業日時（予定）\n2025/12/01 11:00"), std::string::npos)
+      << notice.body;
   for (const char* field :
        {"2025/12/01 11:00", "田中一郎", "ESXiホストの再起動", "住民記録システムが5分間停止"}) {
     EXPECT_NE(notice.body.find(field), std::string::npos) << field << "\n" << notice.body;
@@ -489,6 +491,58 @@ TEST_F(MimamorictlTest, CheckConfigReportsOkOrEveryErrorWithItsLine) {
   EXPECT_EQ(result.exit_code, 2) << result.Describe();
   EXPECT_NE(result.err.find(bad.string() + ":"), std::string::npos) << result.err;
   EXPECT_NE(result.err.find("bogus_key"), std::string::npos) << result.err;
+}
+
+// A TimePoint ends in 2262; before the range check 9999-12-31 wrapped round
+// to 1816 and 2262-04-12 ran the dry run out of memory. Every option that
+// takes a time or a day is refused alike, before anything is touched.
+TEST_F(MimamorictlTest, TimesOutsideTheSupportedRangeAreRefusedForEveryOption) {
+  const IncidentId id = OpenIncident("A", Priority::kHigh, Tokyo(kBusinessMorning));
+  const std::string incident = std::to_string(id);
+  const std::string range = "(1970-01-01 00:00 to 2261-12-31 23:59)";
+  struct Case {
+    std::vector<std::string> args;
+    std::string error;
+  };
+  const std::vector<Case> cases = {
+      {{"timetable", "--level", "A", "--priority", "high", "--at", "9999-12-31 00:00"},
+       "--at '9999-12-31 00:00' is outside the supported times " + range},
+      {{"timetable", "--level", "A", "--priority", "high", "--at", "2262-04-12 00:00"},
+       "--at '2262-04-12 00:00' is outside the supported times " + range},
+      {{"timetable", "--level", "A", "--priority", "high", "--at=1969-12-31 23:59"},
+       "--at '1969-12-31 23:59' is outside the supported times " + range},
+      {{"work", "start", incident, "--content", "c", "--impact", "i", "--at", "9999-12-31 00:00"},
+       "--at '9999-12-31 00:00' is outside the supported times " + range},
+      {{"work", "done", incident, "--content", "c", "--impact", "i", "--at", "2262-04-12 09:00"},
+       "--at '2262-04-12 09:00' is outside the supported times " + range},
+      {{"suppress", "add", "--node", "web01", "--start", "2262-04-12 09:00", "--end",
+        "2262-04-12 10:00", "--reason", "x"},
+       "--start '2262-04-12 09:00' is outside the supported times " + range},
+      {{"suppress", "add", "--node", "web01", "--start", "2030-01-01 09:00", "--end",
+        "9999-12-31 00:00", "--reason", "x"},
+       "--end '9999-12-31 00:00' is outside the supported times " + range},
+      {{"incidents", "--since", "9999-12-31"},
+       "--since '9999-12-31' is outside the supported times " + range},
+      {{"incidents", "--since", "1969-12-31"},
+       "--since '1969-12-31' is outside the supported times " + range},
+      {{"report", "monthly", "9999-12"}, "month '9999-12' is outside the supported times " + range},
+      {{"report", "monthly", "2262-04"}, "month '2262-04' is outside the supported times " + range},
+  };
+  for (const Case& c : cases) {
+    const CommandResult result = Ctl(c.args);
+    EXPECT_EQ(result.exit_code, 2) << c.args[0] << " " << c.error << "\n" << result.Describe();
+    EXPECT_NE(result.err.find("mimamorictl: " + c.error + "\n"), std::string::npos) << result.err;
+  }
+  // The last supported minute still works, and nothing above left a trace.
+  const CommandResult last = Ctl({"timetable", "--level", "A", "--priority", "high", "--at",
+                                  "2261-12-31 23:59", "--hours", "336"});
+  EXPECT_EQ(last.exit_code, 0) << last.Describe();
+  EXPECT_NE(last.out.find("検知 / detected: 2261-12-31 23:59"), std::string::npos) << last.out;
+  EXPECT_TRUE(Reports(id, ReportKind::kWorkStart).empty());
+  EXPECT_TRUE(Reports(id, ReportKind::kWorkDone).empty());
+  auto suppressions = ledger_->ListSuppressions(TimePoint{});
+  ASSERT_TRUE(suppressions);
+  EXPECT_TRUE(suppressions->empty());
 }
 
 TEST_F(MimamorictlTest, UsageErrorsExitTwo) {

@@ -241,8 +241,8 @@ TEST_F(IncidentActionsTest, AnnounceWorkQueuesTheWorkMails) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->kind, ReportKind::kWorkStart);
   EXPECT_EQ(r->channel, Channel::kMail);
-  EXPECT_EQ(r->subject, "【第三期サーバ仮想基盤】復旧作業開始連絡");
-  EXPECT_TRUE(Contains(r->body, "■作業日時\n2026/12/01 10:30"));
+  EXPECT_EQ(r->subject, "【第三期サーバ仮想基盤障害発生】復旧作業開始連絡");
+  EXPECT_TRUE(Contains(r->body, "■作業日時（予定）\n2026/12/01 10:30"));
   EXPECT_TRUE(Contains(r->body, "■作業担当者\n基盤保守 山田"));
   EXPECT_TRUE(Contains(r->body, "■作業内容\nESXiホストの再起動"));
   EXPECT_TRUE(Contains(r->body, "■業務影響\n住基システムが約10分停止"));
@@ -259,8 +259,8 @@ TEST_F(IncidentActionsTest, AnnounceWorkQueuesTheWorkMails) {
   auto d = ledger_->GetReport(*finished);
   ASSERT_TRUE(d);
   EXPECT_EQ(d->kind, ReportKind::kWorkDone);
-  EXPECT_EQ(d->subject, "【第三期サーバ仮想基盤】復旧作業完了連絡");
-  EXPECT_TRUE(Contains(d->body, "■作業日時\n2026/12/01 10:41"));
+  EXPECT_EQ(d->subject, "【第三期サーバ仮想基盤障害発生】復旧作業完了連絡");
+  EXPECT_TRUE(Contains(d->body, "■作業日時（実績）\n2026/12/01 10:41"));
   EXPECT_GT(d->report_number, r->report_number);
 
   IncidentTimeline t = TimelineOf(id);

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "collector/alerting/incident_actions.h"
+#include "collector/alerting/report_wording.h"
 #include "collector/calendar/business_calendar.h"
 #include "collector/core/clock.h"
 #include "tests/unit/alerting_test_support.h"
@@ -864,13 +865,19 @@ TEST_F(IncidentEngineTest, SuppressionStartAndResumptionMailsGoOutOnceEach) {
                                  NodeSuppression("juki-ap01", Tokyo(2026, 12, 1, 10, 0),
                                                  Tokyo(2026, 12, 1, 12, 0), clock_.Now()));
   ASSERT_TRUE(id) << id.error().message;
-  TickUntil(Tokyo(2026, 12, 1, 9, 59, 59), seconds(30));
-  EXPECT_TRUE(SuppressionMails().empty()) << "nothing before the window starts";
+  // The start notice is queued suppression_notice_lead (5 min) ahead and is
+  // due at the start itself: the owners hear of it before monitoring stops.
+  TickUntil(Tokyo(2026, 12, 1, 9, 54, 59), seconds(30));
+  EXPECT_TRUE(SuppressionMails().empty()) << "nothing before the lead";
 
-  TickUntil(Tokyo(2026, 12, 1, 10, 0));
+  TickUntil(Tokyo(2026, 12, 1, 9, 55));
   auto mails = SuppressionMails();
   ASSERT_EQ(mails.size(), 1u);
   const Report& start = mails[0];
+  EXPECT_EQ(start.created_at, Tokyo(2026, 12, 1, 9, 55));
+  EXPECT_EQ(start.due_at, Tokyo(2026, 12, 1, 10, 0));
+  TickUntil(Tokyo(2026, 12, 1, 10, 0));
+  EXPECT_EQ(SuppressionMails().size(), 1u);
   EXPECT_EQ(start.kind, ReportKind::kSuppressionStart);
   EXPECT_EQ(start.suppression_id, *id);
   EXPECT_EQ(start.channel, Channel::kMail);
@@ -895,12 +902,66 @@ TEST_F(IncidentEngineTest, SuppressionStartAndResumptionMailsGoOutOnceEach) {
   EXPECT_EQ(resumed.subject, "【第三期サーバ仮想基盤】監視再開連絡");
   EXPECT_TRUE(Contains(resumed.body, "261201 12:00 より、監視を再開します。"));
   EXPECT_TRUE(Contains(resumed.body, "261201 10:00～261201 12:00"));
+  EXPECT_EQ(resumed.due_at, Tokyo(2026, 12, 1, 12, 0) + kPromptReportDeadline);
 
   TickUntil(Tokyo(2026, 12, 1, 13, 0), seconds(10));
   Restart();
   TickUntil(Tokyo(2026, 12, 1, 14, 0), seconds(10));
   EXPECT_EQ(SuppressionMails().size(), 2u);
   EXPECT_TRUE(All().empty());
+}
+
+TEST_F(IncidentEngineTest, SuppressionMailsUseTheirOwnPlatformNameAndLead) {
+  inventory_->alerting.suppression_platform_name = "第三期サーバ仮想化統合基盤";
+  inventory_->alerting.suppression_notice_lead = minutes(30);
+  clock_.Set(Tokyo(2026, 12, 1, 9, 0));
+  Start();
+  ASSERT_TRUE(AddSuppressionWindow(*ledger_, *inventory_,
+                                   NodeSuppression("juki-ap01", Tokyo(2026, 12, 1, 10, 0),
+                                                   Tokyo(2026, 12, 1, 11, 0), clock_.Now())));
+  TickUntil(Tokyo(2026, 12, 1, 9, 29, 59), seconds(30));
+  EXPECT_TRUE(SuppressionMails().empty());
+  TickUntil(Tokyo(2026, 12, 1, 9, 30));
+  auto mails = SuppressionMails();
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_EQ(mails[0].subject, "【第三期サーバ仮想化統合基盤】監視一時抑止開始連絡");
+  EXPECT_EQ(mails[0].due_at, Tokyo(2026, 12, 1, 10, 0));
+  TickUntil(Tokyo(2026, 12, 1, 11, 0), seconds(30));
+  mails = SuppressionMails();
+  ASSERT_EQ(mails.size(), 2u);
+  EXPECT_EQ(mails[1].subject, "【第三期サーバ仮想化統合基盤】監視再開連絡");
+}
+
+// A window learnt of only after its start (added late): the start notice
+// goes at once with the usual grace, so its lateness is measured fairly.
+TEST_F(IncidentEngineTest, SuppressionStartNoticeForAWindowAlreadyStartedIsDueAfterGrace) {
+  clock_.Set(Tokyo(2026, 12, 1, 10, 20));
+  Start();
+  ASSERT_TRUE(AddSuppressionWindow(*ledger_, *inventory_,
+                                   NodeSuppression("juki-ap01", Tokyo(2026, 12, 1, 10, 0),
+                                                   Tokyo(2026, 12, 1, 11, 0), clock_.Now())));
+  TickUntil(Tokyo(2026, 12, 1, 10, 21), seconds(30));
+  auto mails = SuppressionMails();
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_EQ(mails[0].due_at, Tokyo(2026, 12, 1, 10, 0) + kPromptReportDeadline);
+}
+
+// Cancelled after the notice went out ahead, before the start: the owners
+// get the resumption notice too, not a start notice left hanging.
+TEST_F(IncidentEngineTest, WindowCancelledAfterItsNoticeBeforeItsStartSendsTheResumption) {
+  clock_.Set(Tokyo(2026, 12, 1, 9, 50));
+  Start();
+  auto id = AddSuppressionWindow(*ledger_, *inventory_,
+                                 NodeSuppression("juki-ap01", Tokyo(2026, 12, 1, 10, 0),
+                                                 Tokyo(2026, 12, 1, 11, 0), clock_.Now()));
+  ASSERT_TRUE(id);
+  TickUntil(Tokyo(2026, 12, 1, 9, 56), seconds(30));
+  ASSERT_EQ(SuppressionMails().size(), 1u);
+  ASSERT_FALSE(CancelSuppressionWindow(*ledger_, *id, Tokyo(2026, 12, 1, 9, 57)));
+  TickUntil(Tokyo(2026, 12, 1, 9, 58), seconds(30));
+  auto mails = SuppressionMails();
+  ASSERT_EQ(mails.size(), 2u);
+  EXPECT_EQ(mails[1].kind, ReportKind::kMonitoringResumed);
 }
 
 TEST_F(IncidentEngineTest, FailureStillPresentWhenTheWindowEndsOpensAnIncident) {

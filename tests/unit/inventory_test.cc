@@ -462,6 +462,23 @@ TEST(Inventory, AlertingWebhookAndPasswordFromTheEnvironment) {
   EXPECT_EQ(Parse("alerting:\n  mail:\n").alerting.mail.url, "");
 }
 
+// One document names the platform differently in the suppression mails.
+TEST(Inventory, SuppressionMailsPlatformNameAndLead) {
+  const Inventory defaults = Parse("platform_name: 基盤X\n");
+  EXPECT_EQ(defaults.SuppressionPlatformName(), "基盤X");
+  EXPECT_EQ(defaults.alerting.suppression_notice_lead, seconds(300));
+  const Inventory own = Parse(R"(platform_name: 第三期サーバ仮想基盤
+alerting:
+  suppression_platform_name: 第三期サーバ仮想化統合基盤
+  suppression_notice_lead: 10m
+)");
+  EXPECT_EQ(own.platform_name, "第三期サーバ仮想基盤");
+  EXPECT_EQ(own.SuppressionPlatformName(), "第三期サーバ仮想化統合基盤");
+  EXPECT_EQ(own.alerting.suppression_notice_lead, seconds(600));
+  EXPECT_EQ(Parse("alerting: {suppression_notice_lead: 0s}\n").alerting.suppression_notice_lead,
+            seconds(0));
+}
+
 TEST(Inventory, DurationForms) {
   const std::pair<std::string, milliseconds> cases[] = {
       {"300s", milliseconds(300'000)}, {"5m", milliseconds(300'000)},
@@ -744,7 +761,8 @@ TEST(Inventory, ErrorsNameFilePositionFieldAndWhy) {
       {"alerting: {ledgr: /x}\n",
        "inventory.yaml:1:12: alerting.ledgr: unknown key (known keys: grouping_window, "
        "ict_service_center, ledger, mail, on_duty, phone, platform_managers, "
-       "platform_vm_threshold, priority, retry, suppressions, templates)"},
+       "platform_vm_threshold, priority, retry, suppression_notice_lead, "
+       "suppression_platform_name, suppressions, templates)"},
       {"alerting: {ledger: ledger.db}\n",
        "inventory.yaml:1:20: alerting.ledger: must be an absolute path, got 'ledger.db'"},
       {"alerting: {templates: templates}\n",
@@ -849,6 +867,11 @@ TEST(Inventory, ErrorsNameFilePositionFieldAndWhy) {
        "nodes: [{name: w, address: 10.0.0.1}]\n",
        "inventory.yaml:3:24: alerting.suppressions[0].start: expected a time YYYY-MM-DD HH:MM "
        "(Asia/Tokyo), got '2026-12-01T09:00'"},
+      {"alerting:\n  suppressions:\n    - {node: w, start: \"2026-12-01 09:00\", end: "
+       "\"9999-12-31 00:00\", reason: r, requested_by: y}\n"
+       "nodes: [{name: w, address: 10.0.0.1}]\n",
+       "inventory.yaml:3:49: alerting.suppressions[0].end: '9999-12-31 00:00' is outside the "
+       "supported times (1970-01-01 00:00 to 2261-12-31 23:59)"},
       {"alerting:\n  suppressions:\n    - {node: w, start: \"2026-12-01 12:00\", end: "
        "\"2026-12-01 12:00\", reason: r, requested_by: y}\n"
        "nodes: [{name: w, address: 10.0.0.1}]\n",

@@ -589,14 +589,18 @@ TEST_F(DefaultTemplatesTest, WorkStartAndDone) {
   for (MailKind kind : {MailKind::kWorkStart, MailKind::kWorkDone}) {
     const MailValues v = AllFields(kind);
     const RenderedMail r = Render(kind, v);
-    EXPECT_EQ(r.subject, kind == MailKind::kWorkStart ? "【第三期サーバ仮想基盤】復旧作業開始連絡"
-                                                      : "【第三期サーバ仮想基盤】復旧作業完了連絡");
-    ExpectLabelled(r.body,
-                   {{"作業日時", "work_at"},
-                    {"作業担当者", "worker"},
-                    {"作業内容", "work_content"},
-                    {"業務影響", "business_impact"}},
-                   v);
+    // The documents keep 障害発生 in the work notices' subject: they belong
+    // to the failure's series of mails.
+    EXPECT_EQ(r.subject, kind == MailKind::kWorkStart
+                             ? "【第三期サーバ仮想基盤障害発生】復旧作業開始連絡"
+                             : "【第三期サーバ仮想基盤障害発生】復旧作業完了連絡");
+    ExpectLabelled(
+        r.body,
+        {{kind == MailKind::kWorkStart ? "作業日時（予定）" : "作業日時（実績）", "work_at"},
+         {"作業担当者", "worker"},
+         {"作業内容", "work_content"},
+         {"業務影響", "business_impact"}},
+        v);
     EXPECT_NE(r.body.find("インシデント番号: 〈incident_id〉"), std::string::npos);
   }
 }

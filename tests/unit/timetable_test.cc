@@ -363,6 +363,24 @@ TEST(TimetableTest, ParseTokyoTime) {
   }
 }
 
+// A TimePoint (64-bit nanoseconds) ends on 2262-04-11: later times must be
+// refused, not wrapped round to the 1600s.
+TEST(TimetableTest, ParseTokyoTimeRefusesTimesOutsideTheSupportedRange) {
+  EXPECT_EQ(ParseTokyoTime("1970-01-01 00:00"), Tokyo(1970, 1, 1, 0, 0));
+  EXPECT_EQ(FormatTokyoTime(*ParseTokyoTime("2261-12-31 23:59")), "2261-12-31 23:59");
+  for (const char* outside : {"1969-12-31 23:59", "2262-01-01 00:00", "2262-04-12 00:00",
+                              "9999-12-31 00:00", "0000-01-01 00:00"}) {
+    EXPECT_EQ(ParseTokyoTime(outside), std::nullopt) << outside;
+    EXPECT_EQ(TokyoTimeProblem(outside),
+              "is outside the supported times (1970-01-01 00:00 to 2261-12-31 23:59)")
+        << outside;
+  }
+  EXPECT_EQ(TokyoTimeProblem("2026-12-28 17:40"), "");
+  EXPECT_EQ(TokyoTimeProblem("2026-12-28T17:40"), "is not \"YYYY-MM-DD HH:MM\" (Tokyo time)");
+  EXPECT_TRUE(IsSupportedDay(chrono::year{2261} / 12 / 31));
+  EXPECT_FALSE(IsSupportedDay(chrono::year{2262} / 1 / 1));
+}
+
 TEST(TimetableTest, FormatTokyoTimeFloorsSeconds) {
   EXPECT_EQ(FormatTokyoTime(Tokyo(2026, 12, 28, 17, 40, 59) + chrono::milliseconds{999}),
             "2026-12-28 17:40");
