@@ -13,6 +13,7 @@
 
 #include "collector/alerting/alerting_service.h"
 #include "collector/calendar/business_calendar.h"
+#include "collector/core/json.h"
 #include "collector/core/log.h"
 #include "collector/core/scheduler.h"
 #include "collector/inventory/inventory_loader.h"
@@ -34,35 +35,6 @@ std::shared_ptr<const Inventory> Load(const std::string& path, std::vector<std::
   return std::make_shared<const Inventory>(std::move(*inventory));
 }
 
-std::string JsonEscape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
-}
-
 std::string FormatValue(const std::optional<double>& value) {
   if (!value) return "";
   char buf[32];
@@ -79,11 +51,11 @@ int PrintOnce(const std::vector<MonitorState>& states, bool json) {
     std::cout << "[";
     for (std::size_t i = 0; i < states.size(); ++i) {
       const auto& s = states[i];
-      std::cout << (i ? ",\n " : "\n ") << "{\"node\":\"" << JsonEscape(s.node)
-                << "\",\"monitor\":\"" << JsonEscape(s.monitor) << "\",\"kind\":\""
-                << JsonEscape(s.kind) << "\",\"status\":\"" << StatusName(s.last_result)
-                << "\",\"value\":" << (s.value ? FormatValue(s.value) : "null") << ",\"reason\":\""
-                << JsonEscape(s.reason) << "\"}";
+      std::cout << (i ? ",\n " : "\n ") << "{\"node\":" << JsonString(s.node)
+                << ",\"monitor\":" << JsonString(s.monitor) << ",\"kind\":" << JsonString(s.kind)
+                << ",\"status\":" << JsonString(StatusName(s.last_result))
+                << ",\"value\":" << (s.value ? FormatValue(s.value) : "null")
+                << ",\"reason\":" << JsonString(s.reason) << "}";
     }
     std::cout << "\n]\n";
   } else {

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "collector/alerting/incident_actions.h"
+#include "collector/core/json.h"
 
 namespace mimamori::collector::ctl {
 namespace {
@@ -107,35 +108,7 @@ Json& Json::Key(std::string_view key) {
 
 Json& Json::String(std::string_view value) {
   Separate();
-  out_ += '"';
-  for (const char c : value) {
-    switch (c) {
-      case '"':
-        out_ += "\\\"";
-        break;
-      case '\\':
-        out_ += "\\\\";
-        break;
-      case '\n':
-        out_ += "\\n";
-        break;
-      case '\r':
-        out_ += "\\r";
-        break;
-      case '\t':
-        out_ += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-          out_ += buf;
-        } else {
-          out_ += c;  // UTF-8 passes through: JSON text is UTF-8
-        }
-    }
-  }
-  out_ += '"';
+  AppendJsonString(out_, value);
   need_comma_ = true;
   return *this;
 }

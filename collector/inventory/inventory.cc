@@ -54,18 +54,45 @@ std::string_view FailureClassName(FailureClass c) {
   return "?";
 }
 
-const System* Inventory::FindSystem(const std::string& name) const {
-  for (const System& system : systems) {
-    if (system.name == name) return &system;
+namespace {
+
+// The index answers while it covers the whole vector; otherwise (entries
+// added by hand after it was built) a scan does.
+template <typename T>
+const T* Find(const std::vector<T>& items,
+              const std::unordered_map<std::string, std::size_t>& index, bool indexed,
+              std::size_t indexed_size, const std::string& name) {
+  if (indexed && indexed_size == items.size()) {
+    auto it = index.find(name);
+    if (it != index.end() && it->second < items.size() && items[it->second].name == name) {
+      return &items[it->second];
+    }
+    if (it == index.end()) return nullptr;
+  }
+  for (const T& item : items) {
+    if (item.name == name) return &item;
   }
   return nullptr;
 }
 
+}  // namespace
+
+const System* Inventory::FindSystem(const std::string& name) const {
+  return Find(systems, system_index_, indexed_, indexed_systems_, name);
+}
+
 const Node* Inventory::FindNode(const std::string& name) const {
-  for (const Node& node : nodes) {
-    if (node.name == name) return &node;
-  }
-  return nullptr;
+  return Find(nodes, node_index_, indexed_, indexed_nodes_, name);
+}
+
+void Inventory::BuildIndex() {
+  node_index_.clear();
+  system_index_.clear();
+  for (std::size_t i = 0; i < nodes.size(); ++i) node_index_.emplace(nodes[i].name, i);
+  for (std::size_t i = 0; i < systems.size(); ++i) system_index_.emplace(systems[i].name, i);
+  indexed_nodes_ = nodes.size();
+  indexed_systems_ = systems.size();
+  indexed_ = true;
 }
 
 ServiceLevel Inventory::LevelOf(const Node& node) const {

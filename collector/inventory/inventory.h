@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "collector/core/incident_terms.h"
@@ -302,14 +303,32 @@ struct Inventory {
   std::vector<Node> nodes;
   std::string source;  ///< the file it was read from
 
+ private:
+  // Positions, not pointers, so a copied inventory stays right. Used only
+  // while it covers exactly the vectors (their size when built).
+  std::unordered_map<std::string, std::size_t> node_index_;
+  std::unordered_map<std::string, std::size_t> system_index_;
+  std::size_t indexed_nodes_ = 0;
+  std::size_t indexed_systems_ = 0;
+  bool indexed_ = false;
+
+ public:
   /// alerting.suppression_platform_name, else platform_name.
   const std::string& SuppressionPlatformName() const {
     return alerting.suppression_platform_name.empty() ? platform_name
                                                       : alerting.suppression_platform_name;
   }
 
+  /// Lookups by name. The loader indexes `nodes` and `systems` once, so the
+  /// engine's many lookups per failure in a storm of 1,000 VMs stay cheap.
+  /// An inventory built or grown by hand (tests) is searched one by one
+  /// until BuildIndex() is called; code that renames entries in place must
+  /// call it again.
   const System* FindSystem(const std::string& name) const;
   const Node* FindNode(const std::string& name) const;
+  /// Indexes nodes and systems by name (the first of a repeated name, as a
+  /// scan would find). Not thread-safe: call before sharing the inventory.
+  void BuildIndex();
   /// The node's system's service level; infrastructure nodes without a
   /// system (hosts, storage, network) are watched 24x365 like level A.
   ServiceLevel LevelOf(const Node& node) const;

@@ -1469,6 +1469,7 @@ std::optional<Inventory> ParseInventory(std::string_view yaml_text, const std::s
                      return std::tie(a.line, a.column) < std::tie(b.line, b.column);
                    });
   if (errors.size() > first_new) return std::nullopt;
+  inventory.BuildIndex();
   return inventory;
 }
 

@@ -545,6 +545,18 @@ TEST_F(MimamorictlTest, TimesOutsideTheSupportedRangeAreRefusedForEveryOption) {
   EXPECT_TRUE(suppressions->empty());
 }
 
+// --json shares the collector's escaper: a byte that is not UTF-8 (here in
+// a title taken from a process argument) becomes U+FFFD, DEL is escaped.
+TEST_F(MimamorictlTest, JsonOutputReplacesMalformedUtf8) {
+  const IncidentId id =
+      OpenIncident("A", Priority::kHigh, Tokyo(kBusinessMorning), "web01 httpd \xff-D\x7f");
+  const CommandResult result = Ctl({"--json", "show", std::to_string(id)});
+  ASSERT_EQ(result.exit_code, 0) << result.Describe();
+  EXPECT_NE(result.out.find("\"web01 httpd \xEF\xBF\xBD-D\\u007f\""), std::string::npos)
+      << result.out;
+  EXPECT_EQ(result.out.find('\xff'), std::string::npos);
+}
+
 TEST_F(MimamorictlTest, UsageErrorsExitTwo) {
   EXPECT_EQ(Ctl({}).exit_code, 2);
   EXPECT_EQ(Ctl({"frobnicate"}).exit_code, 2);

@@ -1012,6 +1012,49 @@ TEST(Inventory, UnreadableFile) {
   EXPECT_EQ(errors[0].message, "cannot read the inventory: it is a directory");
 }
 
+// The loader indexes nodes and systems by name; an index that no longer
+// covers the vectors (entries added by hand) must not hide them.
+TEST(Inventory, FindsNodesAndSystemsByName) {
+  std::string yaml =
+      "systems:\n  - {name: 住民記録, level: A}\n  - {name: 税務, level: B}\nnodes:\n";
+  for (int i = 0; i < 1000; ++i) {
+    yaml += "  - {name: vm" + std::to_string(i) + ", address: 10.0." + std::to_string(i / 250) +
+            "." + std::to_string(i % 250 + 1) + ", system: " + (i % 2 ? "税務" : "住民記録") +
+            "}\n";
+  }
+  Inventory inventory = Parse(yaml);
+  ASSERT_EQ(inventory.nodes.size(), 1000u);
+  for (int i : {0, 1, 499, 999}) {
+    const Node* node = inventory.FindNode("vm" + std::to_string(i));
+    ASSERT_NE(node, nullptr) << i;
+    EXPECT_EQ(node, &inventory.nodes[static_cast<std::size_t>(i)]);
+  }
+  EXPECT_EQ(inventory.FindNode("vm1000"), nullptr);
+  EXPECT_EQ(inventory.FindNode(""), nullptr);
+  ASSERT_NE(inventory.FindSystem("税務"), nullptr);
+  EXPECT_EQ(inventory.FindSystem("税務")->level, ServiceLevel::kB);
+  EXPECT_EQ(inventory.LevelOf(*inventory.FindNode("vm7")), ServiceLevel::kB);
+  EXPECT_EQ(inventory.FindSystem("財務"), nullptr);
+
+  // A copy answers from its own vectors.
+  const Inventory copy = inventory;
+  EXPECT_EQ(copy.FindNode("vm42"), &copy.nodes[42]);
+
+  // Added by hand after loading: found by scanning until indexed again.
+  Node extra;
+  extra.name = "added01";
+  inventory.nodes.push_back(extra);
+  inventory.systems.push_back({"財務", ServiceLevel::kC, {}, {}});
+  ASSERT_NE(inventory.FindNode("added01"), nullptr);
+  ASSERT_NE(inventory.FindSystem("財務"), nullptr);
+  EXPECT_EQ(inventory.FindNode("vm999"), &inventory.nodes[999]);
+  inventory.nodes[0].name = "renamed";
+  inventory.BuildIndex();
+  EXPECT_EQ(inventory.FindNode("renamed"), &inventory.nodes[0]);
+  EXPECT_EQ(inventory.FindNode("vm0"), nullptr);
+  EXPECT_EQ(inventory.FindNode("added01"), &inventory.nodes[1000]);
+}
+
 TEST(Inventory, LoadsFromAFileAndNamesIt) {
   const std::string path = ::testing::TempDir() + "inventory_test.yaml";
   {
