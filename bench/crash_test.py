@@ -1,0 +1,344 @@
+#!/usr/bin/python3
+"""Crash test of the alerting path (issue 13): many random kill -9 of the
+collector while failures come and go, then a count against ground truth.
+
+Real processes throughout: our agent on loopback, the collector daemon, an
+aiosmtpd SMTP server in this script, and `sleep` processes the monitors
+watch. Each node watches one process; the script kills and restarts those
+processes at random, and kills the collector at random moments, some aimed
+at the two that used to lose or merge failures (just after a failure is
+confirmed, inside the grouping window; just after a restart, while the
+previous run's incidents are decided).
+
+Ground truth is what the collector itself logged as confirmed: every
+"OK -> CRITICAL" of a monitor is one failure that must end as one incident
+with its reports (level A in business hours: first report by mail, its
+phone duty handed to the on-duty mail, final report by mail).
+
+    bench/crash_test.py [--build build] [--nodes 8] [--kills 30] [--seconds 180]
+                        [--window 3] [--seed 1]
+
+Prints a table (expected / received / duplicated / lost per report kind)
+and exits 1 when anything was lost.
+"""
+import argparse
+import datetime
+import email
+import email.policy
+import os
+import random
+import re
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+try:
+    from aiosmtpd.controller import Controller
+except ImportError:
+    # Debian's python3-aiosmtpd lives in the system Python; a python3 of
+    # pyenv or a venv first in PATH does not see it.
+    if sys.executable != "/usr/bin/python3" and os.path.exists("/usr/bin/python3"):
+        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
+    sys.exit("python3-aiosmtpd is needed (apt-get install python3-aiosmtpd)")
+
+
+class Inbox:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.messages = []  # (message_id, subject, body)
+
+    async def handle_DATA(self, server, session, envelope):
+        msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        body = msg.get_body(preferencelist=("plain",))
+        text = body.get_content() if body else ""
+        with self.lock:
+            self.messages.append((str(msg["Message-ID"]), str(msg["Subject"]), text))
+        return "250 OK"
+
+    def snapshot(self):
+        with self.lock:
+            return list(self.messages)
+
+
+def tokyo_today():
+    return (datetime.datetime.utcnow() + datetime.timedelta(hours=9)).date()
+
+
+def inventory(args, tmp, agent_port, smtp_port):
+    today = tokyo_today()
+    days = [str(today), str(today + datetime.timedelta(days=1))]
+    nodes = ""
+    for i in range(1, args.nodes + 1):
+        nodes += f"""  - name: vm{i}
+    address: 127.0.0.1
+    system: juki
+    resource: false
+    snmp: {{port: {agent_port}}}
+    processes:
+      - {{name: p{i}, command: ".*sleep", arguments: "{watched_argument(i)}"}}
+"""
+    return f"""platform_name: クラッシュ試験
+defaults:
+  intervals: {{ping: 1s, process: 1s}}
+metrics: {{listen: "127.0.0.1:0"}}
+calendar: {{business_hours: "00:00-24:00", extra_open_days: ["{days[0]}", "{days[1]}"]}}
+alerting:
+  ledger: {tmp}/ledger.db
+  templates: {args.source}/packaging/templates
+  grouping_window: {args.window}s
+  retry: {{initial: 1s, max: 2s}}
+  mail: {{url: "smtp://127.0.0.1:{smtp_port}", from: kanshi@example.lg.jp}}
+  platform_managers: [{{name: 統括, mail: toukatsu@example.lg.jp}}]
+  on_duty: [{{name: 当番, mail: touban@example.lg.jp}}]
+  platform_vm_threshold: {args.nodes + 1}
+systems:
+  - {{name: juki, level: A, owners: [{{name: 住基担当, mail: juki@example.lg.jp}}]}}
+nodes:
+{nodes}"""
+
+
+def watched_argument(i):
+    return str(7660000 + i)
+
+
+class Collector:
+    def __init__(self, binary, config, tmp):
+        self.binary, self.config, self.tmp = binary, config, tmp
+        self.proc = None
+        self.logs = []
+
+    def start(self):
+        log = os.path.join(self.tmp, f"collector-{len(self.logs)}.log")
+        self.logs.append(log)
+        self.proc = subprocess.Popen([self.binary, "--config", self.config],
+                                     stdout=open(log, "wb"), stderr=subprocess.STDOUT)
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait()
+        self.proc = None
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=20)
+        self.proc = None
+
+    def current_log(self):
+        with open(self.logs[-1], encoding="utf-8", errors="replace") as f:
+            return f.read()
+
+    def all_logs(self):
+        out = ""
+        for path in self.logs:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                out += f.read()
+        return out
+
+
+def wait_for(predicate, timeout, interval=0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--build", default=os.path.join(here, "..", "build"))
+    ap.add_argument("--source", default=os.path.abspath(os.path.join(here, "..")))
+    ap.add_argument("--nodes", type=int, default=8)
+    ap.add_argument("--kills", type=int, default=30)
+    ap.add_argument("--seconds", type=int, default=180)
+    ap.add_argument("--window", type=int, default=3, help="grouping window, seconds")
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    rng = random.Random(args.seed)
+    agent_bin = os.path.join(args.build, "agent", "mimamori-agent")
+    collector_bin = os.path.join(args.build, "collector", "mimamori-collector")
+    for b in (agent_bin, collector_bin):
+        if not os.access(b, os.X_OK):
+            sys.exit(f"{b}: not built (cmake --build {args.build})")
+
+    tmp = tempfile.mkdtemp(prefix="mimamori-crash-")
+    inbox = Inbox()
+    # aiosmtpd's Controller cannot bind port 0 itself (it connects to its
+    # port to see it is up): take one that was free a moment ago.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        smtp_port = s.getsockname()[1]
+    smtp = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
+    smtp.start()
+
+    with open(os.path.join(tmp, "agent.yaml"), "w") as f:
+        f.write("cache_lifetime: 200ms\n")
+    agent_log = open(os.path.join(tmp, "agent.log"), "wb")
+    agent = subprocess.Popen([agent_bin, "--listen", "udp:127.0.0.1:0", "--user", "nobody",
+                              "--config", os.path.join(tmp, "agent.yaml")],
+                             stdout=agent_log, stderr=subprocess.STDOUT)
+    port = None
+
+    def agent_port():
+        nonlocal port
+        with open(os.path.join(tmp, "agent.log"), encoding="utf-8", errors="replace") as f:
+            m = re.search(r"listening on udp:127\.0\.0\.1:(\d+)", f.read())
+        port = int(m.group(1)) if m else None
+        return port is not None
+
+    if not wait_for(agent_port, 15):
+        sys.exit("the agent did not start; see " + tmp + "/agent.log")
+
+    config = os.path.join(tmp, "inventory.yaml")
+    with open(config, "w", encoding="utf-8") as f:
+        f.write(inventory(args, tmp, port, smtp_port))
+
+    watched = {}
+
+    def start_process(i):
+        if i not in watched or watched[i].poll() is not None:
+            watched[i] = subprocess.Popen(["sleep", watched_argument(i)])
+
+    def kill_process(i):
+        p = watched.pop(i, None)
+        if p:
+            p.kill()
+            p.wait()
+
+    for i in range(1, args.nodes + 1):
+        start_process(i)
+    collector = Collector(collector_bin, config, tmp)
+    collector.start()
+    wait_for(lambda: "monitors; /metrics on port" in collector.current_log(), 30)
+
+    kills = {"random": 0, "inside window": 0, "after restart": 0}
+    deadline = time.monotonic() + args.seconds
+    kill_interval = args.seconds / max(args.kills, 1)
+    next_kill = time.monotonic() + rng.uniform(0.5, 1.5) * kill_interval
+    try:
+        while time.monotonic() < deadline and sum(kills.values()) < args.kills:
+            # Failures come and go: a process dies or comes back.
+            i = rng.randint(1, args.nodes)
+            if i in watched and rng.random() < 0.5:
+                kill_process(i)
+            elif i not in watched:
+                start_process(i)
+            time.sleep(rng.uniform(0.2, 1.5))
+            if time.monotonic() < next_kill:
+                continue
+            next_kill = time.monotonic() + rng.uniform(0.5, 1.5) * kill_interval
+            aim = rng.choice(["random", "inside window", "after restart"])
+            if aim == "inside window":
+                # Kill just after the next confirmed failure.
+                seen = collector.current_log().count("OK -> CRITICAL")
+                j = rng.choice(list(watched)) if watched else 1
+                kill_process(j)
+                wait_for(lambda: collector.current_log().count("OK -> CRITICAL") > seen, 10)
+                time.sleep(rng.uniform(0, args.window / 2))
+            collector.kill()
+            kills[aim] += 1
+            time.sleep(rng.uniform(0, 3))  # down time: failures change meanwhile
+            collector.start()
+            if aim == "after restart":
+                wait_for(lambda: "monitors; /metrics on port" in collector.current_log(), 20)
+                time.sleep(rng.uniform(0, 1.5))
+                collector.kill()
+                collector.start()
+
+        # Settle: every process back, every incident closed, every report out.
+        for i in range(1, args.nodes + 1):
+            start_process(i)
+        db = os.path.join(tmp, "ledger.db")
+
+        def settled():
+            try:
+                con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+                open_incidents = con.execute(
+                    "SELECT COUNT(*) FROM incidents WHERE status = 'open'").fetchone()[0]
+                unsent = con.execute(
+                    "SELECT COUNT(*) FROM reports WHERE status <> 'sent'").fetchone()[0]
+                try:
+                    pending = con.execute("SELECT COUNT(*) FROM pending_changes").fetchone()[0]
+                except sqlite3.OperationalError:
+                    pending = 0  # a collector before ledger v3 (for a before/after run)
+                con.close()
+                return open_incidents == 0 and unsent == 0 and pending == 0
+            except sqlite3.Error:
+                return False
+
+        ok = wait_for(settled, 120, 0.5)
+        time.sleep(3)  # what a late duplicate would need
+        collector.stop()
+    finally:
+        collector.kill()
+        for i in list(watched):
+            kill_process(i)
+        agent.terminate()
+        agent.wait()
+        smtp.stop()
+
+    # Ground truth: confirmed failures per monitor, from the collector's logs.
+    logs = collector.all_logs()
+    confirmed = {}
+    for m in re.finditer(r"node=(vm\d+) monitor=process:p\d+: OK -> (?:WARNING|CRITICAL)", logs):
+        confirmed[m.group(1)] = confirmed.get(m.group(1), 0) + 1
+    expected_incidents = sum(confirmed.values())
+
+    con = sqlite3.connect(os.path.join(tmp, "ledger.db"))
+    incidents = {}
+    for (node,) in con.execute(
+            "SELECT DISTINCT m.node || ':' || m.incident_id FROM incident_monitors m "
+            "WHERE m.monitor LIKE 'process:%'"):
+        n = node.split(":")[0]
+        incidents[n] = incidents.get(n, 0) + 1
+    rows = con.execute("SELECT channel, kind, message_id FROM reports WHERE incident_id IS NOT NULL")
+    ledger_ids = {"first": set(), "phone duty": set(), "final": set()}
+    for channel, kind, message_id in rows:
+        if kind == "first" and channel == "phone":
+            ledger_ids["phone duty"].add("<on-duty." + message_id[1:])
+        elif kind in ("first", "final"):
+            ledger_ids[kind].add(message_id)
+    con.close()
+
+    received = {"first": {}, "phone duty": {}, "final": {}}
+    for message_id, subject, body in inbox.snapshot():
+        if message_id.startswith("<on-duty."):
+            kind = "phone duty"
+        elif "第一報" in body:
+            kind = "first"
+        elif "最終報" in body:
+            kind = "final"
+        else:
+            continue
+        received[kind][message_id] = received[kind].get(message_id, 0) + 1
+
+    lost_incidents = sum(max(0, confirmed.get(n, 0) - incidents.get(n, 0)) for n in confirmed)
+    extra_incidents = sum(max(0, incidents.get(n, 0) - confirmed.get(n, 0)) for n in incidents)
+    print(f"crash test: {args.nodes} nodes, {args.seconds} s at most, seed {args.seed}, "
+          f"grouping window {args.window} s; kills: " +
+          ", ".join(f"{k} {v}" for k, v in kills.items()) + f"; settled: {ok}")
+    print(f"{'':16}{'expected':>10}{'received':>10}{'duplicated':>12}{'lost':>6}")
+    print(f"{'incidents':16}{expected_incidents:>10}{sum(incidents.values()):>10}"
+          f"{extra_incidents:>12}{lost_incidents:>6}")
+    lost_total = lost_incidents
+    for kind in ("first", "phone duty", "final"):
+        got = received[kind]
+        dup = sum(n - 1 for n in got.values())
+        lost = len(ledger_ids[kind] - set(got)) + max(0, expected_incidents - len(ledger_ids[kind]))
+        lost_total += lost
+        label = {"first": "first report", "phone duty": "phone duty", "final": "final report"}[kind]
+        print(f"{label:16}{expected_incidents:>10}{len(got):>10}{dup:>12}{lost:>6}")
+    print(f"(work files in {tmp})")
+    return 1 if lost_total or not ok else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
