@@ -2,6 +2,7 @@
 
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 #include <unistd.h>
 
@@ -72,6 +73,13 @@ struct AlertingService::Impl {
                     .Help("Failures waiting in a grouping window")
                     .Register(registry)
                     .Add({})),
+        record_delay(prometheus::BuildHistogram()
+                         .Name("mimamori_change_record_seconds")
+                         .Help("From the check that confirmed a state change to its commit in "
+                               "the ledger (a crash inside it could still lose the change)")
+                         .Register(registry)
+                         .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.005, 0.01, 0.05,
+                                                                          0.1, 0.5, 1, 5})),
         alive(prometheus::BuildGauge()
                   .Name("mimamori_alerting_up")
                   .Help("1 while the incident and sender threads run")
@@ -86,6 +94,7 @@ struct AlertingService::Impl {
   prometheus::Family<prometheus::Counter>& ledger_errors;
   prometheus::Family<prometheus::Counter>& reports;
   prometheus::Gauge& waiting;
+  prometheus::Histogram& record_delay;
   prometheus::Gauge& alive;
 
   std::optional<Ledger> engine_ledger, outbox_ledger;
@@ -202,6 +211,7 @@ void AlertingService::Impl::IncidentLoop() {
     }
     if (context) engine.SetContext(std::move(*context));
     engine.Accept(events.WaitAndDrain(kIncidentTurn));
+    for (double seconds : engine.TakeRecordDelays()) record_delay.Observe(seconds);
     if (current) {
       engine.Reconcile(*current, started);
       // The monthly report's resource usage: each resource check's value,

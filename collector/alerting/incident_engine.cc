@@ -212,6 +212,10 @@ void IncidentEngine::Take(const std::vector<StateChange>& changes) {
   std::vector<std::int64_t> rows(durable.size(), 0);
   if (auto recorded = ledger_.RecordPendingChanges(durable, now)) {
     rows = std::move(*recorded);
+    const TimePoint committed = clock_.Now();
+    for (const StateChange& c : durable) {
+      record_delays_.push_back(std::chrono::duration<double>(committed - c.detected_at).count());
+    }
   } else {
     Failed(recorded.error(), "recording confirmed state changes", durable.front().node,
            durable.front().monitor);
@@ -222,6 +226,12 @@ void IncidentEngine::Take(const std::vector<StateChange>& changes) {
     if (c.to != Status::kUnknown && rows[next_row++] != 0) taken.rows.push_back(rows[next_row - 1]);
     Process(taken);
   }
+}
+
+std::vector<double> IncidentEngine::TakeRecordDelays() {
+  std::vector<double> out;
+  out.swap(record_delays_);
+  return out;
 }
 
 void IncidentEngine::Process(const Taken& taken) {

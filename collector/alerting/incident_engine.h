@@ -103,6 +103,10 @@ class IncidentEngine {
   std::optional<TimePoint> NextGroupDeadline() const;
 
   const IncidentEngineStats& stats() const { return stats_; }
+  /// For each change recorded since the last call: seconds from its
+  /// detection (the check that confirmed it) to its pending row's commit,
+  /// the window in which a crash could still lose it.
+  std::vector<double> TakeRecordDelays();
   /// Failures waiting in a grouping window.
   std::size_t waiting() const;
 
@@ -181,6 +185,7 @@ class IncidentEngine {
   /// Changes whose processing the ledger refused; offered again from Tick.
   std::vector<Taken> retry_;
   TimePoint next_retry_{};
+  std::vector<double> record_delays_;
   /// When each monitor's latest change was detected, so Reconcile never
   /// lets an older snapshot undo a newer change.
   std::map<MonitorKey, TimePoint> last_change_;

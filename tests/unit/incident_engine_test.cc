@@ -1138,6 +1138,16 @@ TEST_F(IncidentEngineTest, FailureKilledInsideTheWindowOpensItsIncidentAfterRest
   EXPECT_EQ(All().size(), 1u) << "nothing replayed twice";
 }
 
+TEST_F(IncidentEngineTest, RecordDelayIsFromDetectionToTheCommit) {
+  IncidentEngine& engine = Start();
+  clock_.Set(kTuesday10 + seconds(2));
+  engine.Accept({Fail("juki-ap01", kTuesday10),
+                 Change("juki-ap01", "ping", Status::kUnknown, kTuesday10, Status::kCritical)});
+  // The UNKNOWN is not recorded (it opens nothing), so one delay.
+  EXPECT_EQ(engine.TakeRecordDelays(), (std::vector<double>{2.0}));
+  EXPECT_TRUE(engine.TakeRecordDelays().empty());
+}
+
 TEST_F(IncidentEngineTest, FailureAndRecoveryKilledInsideTheWindowAreBothKept) {
   IncidentEngine& engine = Start();
   engine.Accept({Fail("juki-ap01", kTuesday10)});
