@@ -108,6 +108,11 @@ struct NetInterface {
   /// bridge ports, which /sys/class/net/NAME/flags would also show.
   bool promiscuous = false;
   bool oper_up = false;  ///< operstate "up" (or "unknown" with IFF_RUNNING, as loopback)
+  /// EtherLike-MIB dot3StatsTable: snmpd has a row for an interface whose
+  /// driver reports ethtool statistics (ETHTOOL_GDRVINFO n_stats > 0) and link
+  /// settings (ETHTOOL_GSET), with the duplex of the latter.
+  enum class Duplex : std::uint8_t { kNotEthernet, kUnknown, kHalf, kFull };
+  Duplex duplex = Duplex::kNotEthernet;
   std::uint64_t rx_bytes = 0, rx_packets = 0, rx_errors = 0, rx_dropped = 0, rx_multicast = 0;
   std::uint64_t tx_bytes = 0, tx_packets = 0, tx_errors = 0, tx_dropped = 0;
 };
@@ -137,6 +142,22 @@ struct SocketEndpoint {
   /// 07, CLOSE). snmpd's udpTable lists only the others.
   bool connected = false;
   std::uint64_t inode = 0;
+};
+
+/// An address of an interface, as snmpd's IP-MIB reads it: IPv4 from the
+/// kernel's address list (one entry per address, secondaries included),
+/// IPv6 from /proc/net/if_inet6.
+struct InterfaceAddress {
+  bool ipv6 = false;
+  std::string address;  ///< 4 or 16 raw bytes in network order
+  std::uint32_t if_index = 0;
+  std::uint8_t prefix_length = 0;
+  /// IPv4: the address's broadcast address (4 bytes), empty when it has none.
+  std::string broadcast;
+  /// IPv6: the IFA_F_* flags byte of /proc/net/if_inet6 (0x80 permanent,
+  /// 0x40 tentative, 0x20 deprecated, 0x01 temporary, ...).
+  std::uint32_t flags = 0;
+  friend bool operator==(const InterfaceAddress&, const InterfaceAddress&) = default;
 };
 
 struct SystemIdentity {
@@ -173,6 +194,9 @@ class HostData {
   /// Every UDP socket, connected or not, one entry per socket (SO_REUSEPORT
   /// groups give several entries with the same address and port).
   virtual std::vector<SocketEndpoint> UdpEndpoints() = 0;
+  /// Every IPv4 address, then every IPv6 address, in the kernel's order.
+  /// Default: none (an OS whose HostData does not provide them yet).
+  virtual std::vector<InterfaceAddress> Addresses() { return {}; }
 };
 
 }  // namespace mimamori::agent

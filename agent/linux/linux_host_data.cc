@@ -2,6 +2,10 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/ethtool.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sockios.h>
 #include <net/if.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -117,6 +121,73 @@ std::uint32_t IoctlFlags(const IoctlSocket& sock, const std::string& name) {
   std::memcpy(request.ifr_name, name.data(), name.size());
   if (ioctl(sock.fd(), SIOCGIFFLAGS, &request) != 0) return 0;
   return static_cast<std::uint16_t>(request.ifr_flags);
+}
+
+// dot3StatsTable's row test and duplex, as snmpd's dot3stats_linux.c: the
+// driver must report ethtool statistics and link settings.
+NetInterface::Duplex IoctlDuplex(const IoctlSocket& sock, const std::string& name) {
+  if (sock.fd() < 0 || name.size() >= IFNAMSIZ) return NetInterface::Duplex::kNotEthernet;
+  ifreq request{};
+  std::memcpy(request.ifr_name, name.data(), name.size());
+  ethtool_drvinfo driver{};
+  driver.cmd = ETHTOOL_GDRVINFO;
+  request.ifr_data = reinterpret_cast<char*>(&driver);
+  if (ioctl(sock.fd(), SIOCETHTOOL, &request) != 0 || driver.n_stats < 1) {
+    return NetInterface::Duplex::kNotEthernet;
+  }
+  ethtool_cmd settings{};
+  settings.cmd = ETHTOOL_GSET;
+  request.ifr_data = reinterpret_cast<char*>(&settings);
+  if (ioctl(sock.fd(), SIOCETHTOOL, &request) != 0) return NetInterface::Duplex::kNotEthernet;
+  if (settings.duplex == DUPLEX_FULL) return NetInterface::Duplex::kFull;
+  if (settings.duplex == DUPLEX_HALF) return NetInterface::Duplex::kHalf;
+  return NetInterface::Duplex::kUnknown;
+}
+
+// One RTM_GETADDR dump of the IPv4 addresses, every datagram up to
+// NLMSG_DONE concatenated; "" on any failure. Netlink needs no privilege and
+// no NSS, so it works in the static, unprivileged agent.
+std::string DumpIpv4Addresses() {
+  const int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (fd < 0) return {};
+  struct {
+    nlmsghdr header;
+    ifaddrmsg body;
+  } request{};
+  request.header.nlmsg_len = sizeof request;
+  request.header.nlmsg_type = RTM_GETADDR;
+  request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  request.header.nlmsg_seq = 1;
+  request.body.ifa_family = AF_INET;
+  std::string dump;
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  if (sendto(fd, &request, sizeof request, 0, reinterpret_cast<sockaddr*>(&kernel),
+             sizeof kernel) == static_cast<ssize_t>(sizeof request)) {
+    std::array<char, 32768> buffer;
+    // A dump is bounded by the number of addresses; the cap guards against a
+    // kernel that never sends NLMSG_DONE.
+    for (int part = 0; part < 4096; ++part) {
+      const ssize_t n = recv(fd, buffer.data(), buffer.size(), 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        dump.clear();
+        break;
+      }
+      dump.append(buffer.data(), static_cast<std::size_t>(n));
+      nlmsghdr last{};
+      bool done = false;
+      for (std::size_t at = 0; static_cast<std::size_t>(n) - at >= sizeof last;) {
+        std::memcpy(&last, buffer.data() + at, sizeof last);
+        if (last.nlmsg_type == NLMSG_DONE || last.nlmsg_type == NLMSG_ERROR) done = true;
+        if (last.nlmsg_len < sizeof last) break;
+        at += NLMSG_ALIGN(last.nlmsg_len);
+      }
+      if (done) break;
+    }
+  }
+  close(fd);
+  return dump;
 }
 
 }  // namespace
@@ -362,6 +433,14 @@ std::vector<NetInterface> LinuxHostData::Interfaces() {
     const std::string_view operstate = read("operstate") ? TrimBlanks(text) : std::string_view();
     nic.oper_up =
         operstate == "up" || (operstate == "unknown" && (flags & (kIffUp | kIffRunning)) != 0);
+    if (sock) {
+      nic.duplex = IoctlDuplex(*sock, nic.name);
+    } else if (read("duplex")) {
+      const std::string_view duplex = TrimBlanks(text);
+      nic.duplex = duplex == "full"   ? NetInterface::Duplex::kFull
+                   : duplex == "half" ? NetInterface::Duplex::kHalf
+                                      : NetInterface::Duplex::kUnknown;
+    }
   }
   std::stable_sort(interfaces.begin(), interfaces.end(),
                    [](const NetInterface& a, const NetInterface& b) { return a.index < b.index; });
@@ -383,6 +462,19 @@ std::vector<SocketEndpoint> LinuxHostData::UdpEndpoints() {
   std::vector<SocketEndpoint> all =
       procfs::ParseSocketTable(ReadText("proc/net/udp"), false, false);
   std::vector<SocketEndpoint> v6 = procfs::ParseSocketTable(ReadText("proc/net/udp6"), true, false);
+  all.insert(all.end(), std::make_move_iterator(v6.begin()), std::make_move_iterator(v6.end()));
+  return all;
+}
+
+std::vector<InterfaceAddress> LinuxHostData::Addresses() {
+  std::string dump;
+  if (live_) {
+    dump = DumpIpv4Addresses();
+  } else {
+    ReadFile(Path("netlink/getaddr-inet"), dump);
+  }
+  std::vector<InterfaceAddress> all = procfs::ParseNetlinkAddresses(dump);
+  std::vector<InterfaceAddress> v6 = procfs::ParseIfInet6(ReadText("proc/net/if_inet6"));
   all.insert(all.end(), std::make_move_iterator(v6.begin()), std::make_move_iterator(v6.end()));
   return all;
 }

@@ -33,10 +33,18 @@ bool ReadFile(const std::string& path, std::string& out, std::size_t max_bytes =
 ///   - NetInterface::promiscuous: IFF_PROMISC of ioctl(SIOCGIFFLAGS) for "/"
 ///     (what snmpd reads; see NetInterface); otherwise of
 ///     sys/class/net/NAME/flags.
+///   - NetInterface::duplex: for "/", the ETHTOOL_GDRVINFO (n_stats > 0) and
+///     ETHTOOL_GSET ioctls snmpd's dot3StatsTable uses (unprivileged, and they
+///     work on an interface that is down, where /sys/class/net/NAME/duplex
+///     fails); otherwise sys/class/net/NAME/duplex ("full", "half",
+///     "unknown"; absent: not an EtherLike interface).
+///   - Addresses(), IPv4: an RTM_GETADDR dump over NETLINK_ROUTE for "/";
+///     otherwise the file netlink/getaddr-inet holding such a dump
+///     (tests/fixtures/linux/capture_addresses.sh records one).
 ///
 /// Other sources: proc/{stat,vmstat,meminfo,mounts,loadavg,uptime,cpuinfo,
 /// cmdline,diskstats}, proc/sys/kernel/pid_max, proc/net/{dev,tcp,tcp6,udp,
-/// udp6}, proc/PID/{stat,status,cmdline}, sys/class/net/NAME/{ifindex,type,
+/// udp6,if_inet6}, proc/PID/{stat,status,cmdline}, sys/class/net/NAME/{ifindex,type,
 /// mtu,speed,address,flags,operstate}, var/run/utmp.
 ///
 /// Nothing throws (allocation failure aside); unreadable sources give
@@ -72,6 +80,7 @@ class LinuxHostData final : public HostData {
   std::vector<DiskStat> Disks() override;
   std::vector<SocketEndpoint> TcpListeners() override;  ///< tcp then tcp6
   std::vector<SocketEndpoint> UdpEndpoints() override;  ///< udp then udp6
+  std::vector<InterfaceAddress> Addresses() override;
 
  private:
   std::string Path(const char* relative) const { return root_ + relative; }

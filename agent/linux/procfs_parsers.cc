@@ -1,5 +1,9 @@
 #include "agent/linux/procfs_parsers.h"
 
+#include <linux/if_addr.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
 #include <utmp.h>
 
 #include <array>
@@ -547,6 +551,75 @@ std::vector<std::int32_t> ParseUtmpUserPids(std::string_view bytes) {
 
 std::uint32_t ParseUtmpUserCount(std::string_view bytes) {
   return static_cast<std::uint32_t>(ParseUtmpUserPids(bytes).size());
+}
+
+std::vector<InterfaceAddress> ParseNetlinkAddresses(std::string_view dump) {
+  std::vector<InterfaceAddress> addresses;
+  std::size_t offset = 0;
+  // memcpy of each header: recv() buffers carry no alignment guarantee.
+  while (dump.size() - offset >= sizeof(nlmsghdr)) {
+    nlmsghdr header{};
+    std::memcpy(&header, dump.data() + offset, sizeof header);
+    if (header.nlmsg_len < sizeof header || header.nlmsg_len > dump.size() - offset) break;
+    if (header.nlmsg_type == NLMSG_DONE || header.nlmsg_type == NLMSG_ERROR) break;
+    const std::string_view message = dump.substr(offset, header.nlmsg_len);
+    offset += NLMSG_ALIGN(header.nlmsg_len);
+    if (header.nlmsg_type != RTM_NEWADDR) continue;
+    const std::size_t body = NLMSG_HDRLEN;
+    if (message.size() < body + sizeof(ifaddrmsg)) continue;
+    ifaddrmsg info{};
+    std::memcpy(&info, message.data() + body, sizeof info);
+    if (info.ifa_family != AF_INET) continue;
+    InterfaceAddress entry;
+    entry.if_index = info.ifa_index;
+    entry.prefix_length = info.ifa_prefixlen;
+    std::string address, local;
+    for (std::size_t at = body + NLMSG_ALIGN(sizeof(ifaddrmsg));
+         message.size() - at >= RTA_LENGTH(0);) {
+      rtattr attribute{};
+      std::memcpy(&attribute, message.data() + at, sizeof attribute);
+      if (attribute.rta_len < RTA_LENGTH(0) || attribute.rta_len > message.size() - at) break;
+      const std::string_view payload =
+          message.substr(at + RTA_LENGTH(0), attribute.rta_len - RTA_LENGTH(0));
+      if (payload.size() == 4) {
+        if (attribute.rta_type == IFA_ADDRESS) address.assign(payload);
+        if (attribute.rta_type == IFA_LOCAL) local.assign(payload);
+        if (attribute.rta_type == IFA_BROADCAST) entry.broadcast.assign(payload);
+      }
+      at += RTA_ALIGN(attribute.rta_len);
+    }
+    // On point-to-point links IFA_ADDRESS is the peer; IFA_LOCAL is ours.
+    entry.address = !local.empty() ? local : address;
+    if (entry.address.size() != 4) continue;
+    addresses.push_back(std::move(entry));
+  }
+  return addresses;
+}
+
+std::vector<InterfaceAddress> ParseIfInet6(std::string_view text) {
+  std::vector<InterfaceAddress> addresses;
+  LineReader lines(text);
+  std::string_view line;
+  while (lines.Next(line)) {
+    FieldReader fields(line);
+    std::array<std::string_view, 6> f;
+    if (fields.Split(f) != f.size() || f[0].size() != 32) continue;
+    InterfaceAddress entry;
+    entry.ipv6 = true;
+    bool ok = true;
+    for (std::size_t i = 0; i < 16 && ok; ++i) {
+      std::uint32_t byte = 0;
+      ok = ParseInt(f[0].substr(2 * i, 2), byte, 16);
+      entry.address.push_back(static_cast<char>(byte));
+    }
+    std::uint32_t prefix = 0;
+    ok = ok && ParseInt(f[1], entry.if_index, 16) && ParseInt(f[2], prefix, 16) && prefix <= 128 &&
+         ParseInt(f[4], entry.flags, 16);
+    if (!ok) continue;
+    entry.prefix_length = static_cast<std::uint8_t>(prefix);
+    addresses.push_back(std::move(entry));
+  }
+  return addresses;
 }
 
 }  // namespace mimamori::agent::procfs

@@ -128,4 +128,16 @@ std::vector<std::int32_t> ParseUtmpUserPids(std::string_view bytes);
 /// Number of USER_PROCESS records of a utmp file (see ParseUtmpUserPids).
 std::uint32_t ParseUtmpUserCount(std::string_view bytes);
 
+/// A whole RTM_GETADDR dump from NETLINK_ROUTE (the bytes of every recv()
+/// up to and including NLMSG_DONE), IPv4 entries only: address = IFA_LOCAL
+/// (IFA_ADDRESS when absent), broadcast = IFA_BROADCAST, if_index and
+/// prefix_length from struct ifaddrmsg. Stops at NLMSG_DONE, NLMSG_ERROR or
+/// the first malformed header; attributes that overrun their message are
+/// ignored.
+std::vector<InterfaceAddress> ParseNetlinkAddresses(std::string_view dump);
+
+/// /proc/net/if_inet6: "ADDRESS32HEX IFINDEX PREFIXLEN SCOPE FLAGS NAME",
+/// the numbers in hex.
+std::vector<InterfaceAddress> ParseIfInet6(std::string_view text);
+
 }  // namespace mimamori::agent::procfs

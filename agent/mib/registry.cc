@@ -1,8 +1,10 @@
 #include "agent/mib/registry.h"
 
 #include "agent/mib/cpu_history.h"
+#include "agent/mib/etherlike_mib.h"
 #include "agent/mib/host_resources.h"
 #include "agent/mib/if_mib.h"
+#include "agent/mib/ip_mib.h"
 #include "agent/mib/snmpv2_mib.h"
 #include "agent/mib/tcp_mib.h"
 #include "agent/mib/ucd_diskio.h"
@@ -29,6 +31,8 @@ std::vector<std::unique_ptr<MibProvider>> MakeProviders(const ProviderContext& c
   providers.push_back(MakeUcdSystemStatsProvider(context, cpu));
   providers.push_back(MakeDiskIoProvider(context));
   providers.push_back(MakeIfMibProvider(context));
+  providers.push_back(MakeEtherLikeMibProvider(context));
+  providers.push_back(MakeIpMibProvider(context));
   providers.push_back(MakeTcpMibProvider(context));
   providers.push_back(MakeUdpMibProvider(context));
   return providers;

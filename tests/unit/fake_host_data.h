@@ -30,6 +30,7 @@ struct FakeHostData : HostData {
   std::vector<DiskStat> disks;
   std::vector<SocketEndpoint> tcp_listeners;
   std::vector<SocketEndpoint> udp_endpoints;
+  std::vector<InterfaceAddress> addresses;
 
   SystemIdentity Identity() override { return identity; }
   double UptimeSeconds() override { return uptime_seconds; }
@@ -51,6 +52,7 @@ struct FakeHostData : HostData {
   std::vector<DiskStat> Disks() override { return disks; }
   std::vector<SocketEndpoint> TcpListeners() override { return tcp_listeners; }
   std::vector<SocketEndpoint> UdpEndpoints() override { return udp_endpoints; }
+  std::vector<InterfaceAddress> Addresses() override { return addresses; }
 };
 
 /// Every instance `provider` writes, its cached and its per-request part,
