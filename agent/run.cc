@@ -15,6 +15,7 @@
 #include "agent/core/server.h"
 #include "agent/linux/linux_host_data.h"
 #include "agent/mib/registry.h"
+#include "mimamori/sdnotify/service_notifier.h"
 
 namespace mimamori::agent {
 namespace {
@@ -79,6 +80,15 @@ int Run(const CommandLine& command_line) {
     return 0;
   }
 
+  const auto notifier = sdnotify::ServiceNotifier::FromEnvironment();
+  // A lost notification must not stop the agent: said once, then quiet.
+  bool notify_failed = false;
+  auto notified = [&](const std::string& why) {
+    if (why.empty() || notify_failed) return;
+    notify_failed = true;
+    Log(LogLevel::kWarning, "systemd notification failed: " + why);
+  };
+
   LinuxHostData host("/");
   SnmpCounters counters;
   SystemSettings system = config->system;
@@ -128,16 +138,31 @@ int Run(const CommandLine& command_line) {
   };
   sample();
 
+  // Pinged from the io thread that answers requests: if it hangs, systemd
+  // restarts the agent.
+  asio::steady_timer watchdog(io);
+  std::function<void()> ping = [&] {
+    notified(notifier.WatchdogPing());
+    watchdog.expires_after(notifier.watchdog_ping_period());
+    watchdog.async_wait([&](const asio::error_code& ec) {
+      if (!ec) ping();
+    });
+  };
+  if (notifier.watchdog_interval().count() > 0) ping();
+  notified(notifier.Ready("listening on " + bound));
+
   asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   std::function<void(const asio::error_code&, int)> on_signal = [&](const asio::error_code& ec,
                                                                     int signal) {
     if (ec) return;
     if (signal != SIGHUP) {
       Log(LogLevel::kInfo, "stopping on signal " + std::to_string(signal));
+      notified(notifier.Stopping());
       io.stop();
       return;
     }
     // Reload: validate first; a bad file leaves the running settings alone.
+    notified(notifier.Reloading());
     std::string why;
     std::optional<AgentConfig> next = Configure(command_line, why);
     if (!next) {
@@ -157,6 +182,7 @@ int Run(const CommandLine& command_line) {
       config->cache_lifetime = next->cache_lifetime;
       Log(LogLevel::kInfo, "configuration reloaded: " + Describe(*config));
     }
+    notified(notifier.Ready("listening on " + bound));
     signals.async_wait(on_signal);
   };
   signals.async_wait(on_signal);

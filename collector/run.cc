@@ -23,6 +23,7 @@
 #include "collector/net/curl_http_client.h"
 #include "collector/net/icmp_pinger.h"
 #include "collector/net/netsnmp_client.h"
+#include "mimamori/sdnotify/service_notifier.h"
 
 namespace mimamori::collector {
 namespace {
@@ -116,6 +117,15 @@ int Run(const CommandLine& command_line) {
     return 0;
   }
 
+  const auto notifier = sdnotify::ServiceNotifier::FromEnvironment();
+  // A lost notification must not stop monitoring: said once, then quiet.
+  bool notify_failed = false;
+  auto notified = [&](const std::string& why) {
+    if (why.empty() || notify_failed) return;
+    notify_failed = true;
+    Log(LogLevel::kWarning, "systemd notification failed: " + why);
+  };
+
   SystemClock clock;
   EventQueue events;
   StateTracker tracker(events);
@@ -185,7 +195,15 @@ int Run(const CommandLine& command_line) {
 
   boost::asio::steady_timer tick(io);
   auto next_snapshot = clock.Now();
+  // Pinged from the scheduling loop itself: if it stops turning, systemd
+  // restarts the collector.
+  const auto watchdog_period = notifier.watchdog_ping_period();
+  auto next_watchdog = std::chrono::steady_clock::now();
   std::function<void()> loop = [&] {
+    if (watchdog_period.count() > 0 && std::chrono::steady_clock::now() >= next_watchdog) {
+      notified(notifier.WatchdogPing());
+      next_watchdog = std::chrono::steady_clock::now() + watchdog_period;
+    }
     scheduler.RunDue();
     metrics.EventsQueued(events.size(), events.dropped());
     // The alerting half reconciles with the tracker's view now and then
@@ -197,12 +215,19 @@ int Run(const CommandLine& command_line) {
     const auto until_due = scheduler.NextDue() - clock.Now();
     auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(until_due);
     wait = std::clamp(wait, std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
+    if (watchdog_period.count() > 0) {
+      wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                next_watchdog - std::chrono::steady_clock::now()));
+      wait = std::max(wait, std::chrono::milliseconds(10));
+    }
     tick.expires_after(wait);
     tick.async_wait([&](const boost::system::error_code& ec) {
       if (!ec) loop();
     });
   };
   loop();
+  notified(notifier.Ready(std::to_string(inventory->nodes.size()) + " nodes, " +
+                          std::to_string(scheduler.size()) + " monitors"));
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   std::function<void(const boost::system::error_code&, int)> on_signal =
@@ -210,9 +235,11 @@ int Run(const CommandLine& command_line) {
         if (ec) return;
         if (signal != SIGHUP) {
           Log(LogLevel::kInfo, "stopping on signal " + std::to_string(signal));
+          notified(notifier.Stopping());
           io.stop();
           return;
         }
+        notified(notifier.Reloading());
         std::vector<std::string> why;
         auto next = Load(command_line.config_path, why);
         std::optional<AlertingContext> next_context;
@@ -230,6 +257,8 @@ int Run(const CommandLine& command_line) {
           Log(LogLevel::kInfo, "configuration reloaded: " + std::to_string(next->nodes.size()) +
                                    " nodes, " + std::to_string(scheduler.size()) + " monitors");
         }
+        notified(notifier.Ready(std::to_string(history.back()->nodes.size()) + " nodes, " +
+                                std::to_string(scheduler.size()) + " monitors"));
         signals.async_wait(on_signal);
       };
   signals.async_wait(on_signal);
