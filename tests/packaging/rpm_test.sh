@@ -32,6 +32,7 @@ files=$(rpmq -qpl "$collector")
 for f in /usr/sbin/mimamori-collector /usr/bin/mimamorictl \
   /usr/lib/systemd/system/mimamori-collector.service /etc/mimamori/inventory.yaml \
   /etc/mimamori/templates/first-report.txt /var/lib/mimamori \
+  /usr/share/doc/mimamori/operator-guide.md /usr/share/doc/mimamori/troubleshooting.md \
   /usr/share/doc/mimamori/packaging.md /usr/share/doc/mimamori/inventory.md \
   /usr/share/doc/mimamori/monitoring/mimamori-rules.yml \
   /usr/share/doc/mimamori/monitoring/mimamori-dashboard.json; do
