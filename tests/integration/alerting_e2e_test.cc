@@ -15,38 +15,22 @@
 #include "collector/calendar/business_calendar.h"
 #include "collector/ledger/ledger.h"
 #include "tests/integration/agent_process.h"
+#include "tests/integration/always_open_calendar.h"
 #include "tests/integration/smtp_server.h"
 
 namespace mimamori::testing {
 namespace {
 
 using namespace std::chrono_literals;
-using collector::BusinessCalendar;
 
 std::string CollectorBinary() { return MIMAMORI_COLLECTOR_BINARY; }
-
-/// Today and tomorrow in Tokyo, declared open all day, so the test sees the
-/// business-hours row whatever the real time is.
-std::string AlwaysOpen() {
-  auto day = std::chrono::floor<std::chrono::days>(
-      BusinessCalendar::ToTokyo(std::chrono::system_clock::now()));
-  auto text = [](std::chrono::local_days d) {
-    std::chrono::year_month_day ymd(d);
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
-                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-    return std::string(buf);
-  };
-  return "calendar: {business_hours: \"00:00-24:00\", extra_open_days: [\"" + text(day) + "\", \"" +
-         text(day + std::chrono::days(1)) + "\"]}\n";
-}
 
 std::string Inventory(const TempDir& dir, std::uint16_t agent_port, const std::string& smtp) {
   return R"(platform_name: テスト基盤
 defaults:
   intervals: {ping: 1s, process: 1s}
 metrics: {listen: "127.0.0.1:0"}
-)" + AlwaysOpen() +
+)" + AlwaysOpenCalendar() +
          R"(alerting:
   ledger: )" +
          (dir.path() / "ledger.db").string() + R"(
