@@ -9,6 +9,11 @@
 // connected socket of the test itself, prometheus-snmp-exporter (gosnmp
 // connects), and snmpget for good measure (it does not connect, so it must
 // work either way). Needs root for `ip netns`; skips otherwise.
+//
+// The same namespace, with a veth pair carrying secondary, labelled, APIPA
+// and IPv6 addresses, serves to compare IP-MIB's address tables and
+// EtherLike-MIB's dot3StatsTable with snmpd's on a richer configuration than
+// a CI machine has (AddressTablesTest).
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -303,6 +308,96 @@ TEST_F(ReplySourceTest, PrometheusSnmpExporterScrapesTheSecondaryAddress) {
   });
   EXPECT_EQ(scrape.substr(0, scrape.find('\n')).find(" 200 "), 8u) << scrape;
   EXPECT_NE(scrape.find("\nsysUpTime "), std::string::npos) << scrape;
+}
+
+// A free UDP or TCP port on `host` inside the namespace (nothing else runs
+// there, so releasing it before a daemon binds it cannot race).
+std::uint16_t FreePortInside(const TestNamespace& ns, const std::string& host, int type) {
+  std::uint16_t port = 0;
+  ns.Inside([&] {
+    socklen_t length = 0;
+    sockaddr_storage address = Address(host, 0, length);
+    const int fd = ::socket(address.ss_family, type | SOCK_CLOEXEC, 0);
+    if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&address), length) == 0 &&
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0)
+      port = ntohs(reinterpret_cast<sockaddr_in*>(&address)->sin_port);
+    if (fd >= 0) ::close(fd);
+  });
+  return port;
+}
+
+TEST(AddressTablesTest, SameAsSnmpdWithSecondaryLabelledApipaAndIpv6Addresses) {
+  if (!SnmpdProcess::Available()) GTEST_SKIP() << "snmpd is not installed (apt-get install snmpd)";
+  std::string why;
+  auto ns = TestNamespace::Create(why);
+  if (!ns) GTEST_SKIP() << why;
+  const std::vector<std::vector<std::string>> setup = {
+      {"link", "add", "eth0", "index", "20", "type", "veth", "peer", "name", "peer0", "index",
+       "21"},
+      {"link", "set", "eth0", "up"},
+      {"link", "set", "peer0", "up"},
+      {"addr", "add", "192.0.2.10/24", "brd", "+", "dev", "eth0"},
+      {"addr", "add", "192.0.2.11/24", "brd", "+", "dev", "eth0"},  // secondary
+      {"addr", "add", "169.254.7.8/16", "dev", "eth0", "label", "eth0:ll"},
+      {"addr", "add", "198.51.100.5/24", "brd", "+", "dev", "peer0"},
+      {"-6", "addr", "add", "2001:db8:5::10/64", "dev", "eth0", "nodad"},
+  };
+  for (const auto& command : setup) {
+    std::vector<std::string> argv = {"ip", "-n", ns->name()};
+    argv.insert(argv.end(), command.begin(), command.end());
+    const CommandResult result = RunCommand(argv, 20s);
+    if (command[0] == "link" && command[1] == "add" && result.exit_code != 0)
+      GTEST_SKIP() << "cannot create a veth pair here: " << result.Describe();
+    ASSERT_EQ(result.exit_code, 0) << result.Describe();
+  }
+
+  std::string error;
+  auto agent = AgentProcess::Start({.command_prefix = ns->Exec()}, error);
+  ASSERT_NE(agent, nullptr) << error;
+
+  TempDir dir;
+  std::filesystem::create_directory(dir.path() / "persist");
+  const auto config =
+      dir.Write("snmpd.conf", std::string("rocommunity ") + kCommunity + " 127.0.0.1\n");
+  const std::uint16_t snmpd_port = FreePortInside(*ns, "127.0.0.1", SOCK_DGRAM);
+  ASSERT_NE(snmpd_port, 0);
+  ChildProcess::Options spawn;
+  spawn.argv = ns->Exec();
+  for (const std::string& arg :
+       {std::string("snmpd"), std::string("-f"), std::string("-Lf"),
+        (dir.path() / "snmpd.log").string(), std::string("-C"), std::string("-c"), config.string(),
+        std::string("-I"), std::string("-smux,mteTrigger,mteTriggerConf"), std::string("-p"),
+        (dir.path() / "snmpd.pid").string(), "udp:127.0.0.1:" + std::to_string(snmpd_port)})
+    spawn.argv.push_back(arg);
+  spawn.extra_env = {"SNMP_PERSISTENT_DIR=" + (dir.path() / "persist").string(),
+                     "MIBS=", "MIBDIRS=", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"};
+  std::optional<ChildProcess> snmpd = ChildProcess::Spawn(spawn, error);
+  ASSERT_TRUE(snmpd) << error;
+
+  const auto walk = [&](std::uint16_t port, const std::string& root) {
+    std::vector<std::string> argv = ns->Exec();
+    for (const char* arg :
+         {"snmpwalk", "-v2c", "-c", kCommunity, "-r0", "-t", "2", "-On", "-m", ""})
+      argv.push_back(arg);
+    argv.push_back("127.0.0.1:" + std::to_string(port));
+    argv.push_back(root);
+    return RunCommand(argv, 60s);
+  };
+  ASSERT_TRUE(
+      WaitFor(
+          [&] { return !snmpd->Running() || walk(snmpd_port, ".1.3.6.1.2.1.1.3").exit_code == 0; },
+          20s, 100ms) &&
+      snmpd->Running())
+      << ReadFile(dir.path() / "snmpd.log");
+
+  for (const char* root : {".1.3.6.1.2.1.4.20", ".1.3.6.1.2.1.4.34", ".1.3.6.1.2.1.10.7.2.1.1",
+                           ".1.3.6.1.2.1.10.7.2.1.19"}) {
+    const CommandResult ours = walk(agent->port(), root);
+    const CommandResult theirs = walk(snmpd_port, root);
+    EXPECT_EQ(ours.exit_code, 0) << ours.Describe();
+    EXPECT_FALSE(theirs.out.empty()) << root << ": " << theirs.Describe();
+    EXPECT_EQ(ours.out, theirs.out) << root;
+  }
 }
 
 }  // namespace
