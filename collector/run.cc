@@ -77,15 +77,6 @@ int PrintOnce(const std::vector<MonitorState>& states, bool json) {
   return failed ? 1 : 0;
 }
 
-std::size_t CountChecks(const Inventory& inventory) {
-  std::size_t n = 0;
-  for (const Node& node : inventory.nodes) {
-    n += node.processes.size() + node.ports.size() + node.web.size() + node.services.size() +
-         (node.resource ? 1 : 0) + 1;
-  }
-  return n;
-}
-
 }  // namespace
 
 int Run(const CommandLine& command_line) {
@@ -110,9 +101,10 @@ int Run(const CommandLine& command_line) {
     }
   }
   if (command_line.check_config) {
-    std::printf("%s: OK: %zu systems, %zu nodes, %zu checks; templates %s OK\n",
+    std::printf("%s: OK: %zu systems, %zu nodes, %s; templates %s OK\n",
                 command_line.config_path.c_str(), inventory->systems.size(),
-                inventory->nodes.size(), CountChecks(*inventory),
+                inventory->nodes.size(),
+                inventory->DescribeChecks(std::chrono::system_clock::now()).c_str(),
                 inventory->alerting.templates.c_str());
     return 0;
   }

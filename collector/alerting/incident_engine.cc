@@ -280,6 +280,16 @@ bool IncidentEngine::MayJoinNow(IncidentId id, const MonitorKey& key) const {
 void IncidentEngine::OnFailure(const Taken& taken) {
   const StateChange& change = taken.change;
   const MonitorKey key{change.node, change.monitor};
+  // Acceptance testing: checks run and are recorded, nothing is reported.
+  // Not kept as failing, so after go-live Reconcile offers a failure still
+  // there as new, detected at its first check after go-live.
+  if (const Node* n = ctx_.inventory->FindNode(change.node);
+      n && n->StateAt(change.detected_at) == NodeState::kAcceptanceTesting) {
+    Log(LogLevel::kInfo, {change.node, change.monitor, {}},
+        "failure during acceptance testing: recorded, no incident: " + ChangeText(change));
+    ForgetRows(taken);
+    return;
+  }
   failing_[key] = change;
   presumed_failing_.erase(key);
   const LogSubject subject{change.node, change.monitor, {}};

@@ -44,6 +44,10 @@ void Scheduler::SetPlan(std::vector<std::shared_ptr<Monitor>> monitors,
       auto hours = inventory_->defaults.hours.find(inventory_->LevelOf(*node));
       entry.business_hours_only =
           hours != inventory_->defaults.hours.end() && hours->second.business_hours_only;
+      // Acceptance tests run before go-live; other nodes wait for it.
+      if (node->monitoring_starts && !node->acceptance_testing) {
+        entry.runs_from = node->monitoring_starts;
+      }
     }
     entry.monitor = std::move(monitor);
     next[key] = std::move(entry);
@@ -51,6 +55,19 @@ void Scheduler::SetPlan(std::vector<std::shared_ptr<Monitor>> monitors,
   entries_ = std::move(next);
   tracker_.Retain(keep);
   metrics_.PublishStates(tracker_.Current());
+  PublishNodeStates(now);
+}
+
+void Scheduler::PublishNodeStates(TimePoint now) {
+  if (!inventory_) return;
+  metrics_.PublishNodeStates(*inventory_, now);
+  node_states_at_ = now;
+  next_go_live_.reset();
+  for (const Node& node : inventory_->nodes) {
+    if (node.enabled && node.monitoring_starts && *node.monitoring_starts > now) {
+      next_go_live_ = std::min(next_go_live_.value_or(TimePoint::max()), *node.monitoring_starts);
+    }
+  }
 }
 
 void Scheduler::CheckSoon(const std::set<std::pair<std::string, std::string>>& monitors) {
@@ -69,6 +86,17 @@ TimePoint Scheduler::NextDue() const {
 
 void Scheduler::RunDue() {
   const TimePoint now = clock_.Now();
+  if (next_go_live_ && now >= *next_go_live_) {
+    for (const Node& node : inventory_->nodes) {
+      if (node.enabled && node.monitoring_starts && *node.monitoring_starts <= now &&
+          *node.monitoring_starts > node_states_at_) {
+        Log(LogLevel::kInfo, {node.name, {}, {}},
+            "go-live " + node.monitoring_starts_text + ": now " +
+                std::string(NodeStateName(node.StateAt(now))));
+      }
+    }
+    PublishNodeStates(now);
+  }
   for (auto& [key, entry] : entries_) {
     if (entry.due > now) continue;
     const auto interval = entry.monitor->Interval();
@@ -81,6 +109,10 @@ void Scheduler::RunDue() {
       metrics_.CheckSkipped(entry.kind, "overrun");
       Log(LogLevel::kWarning, {entry.node, entry.kind, {}},
           "previous check still running; skipping this round");
+      continue;
+    }
+    if (entry.runs_from && now < *entry.runs_from) {
+      metrics_.CheckSkipped(entry.kind, "before_go_live");
       continue;
     }
     if (entry.business_hours_only && calendar_ && !calendar_->IsBusinessHours(now)) {

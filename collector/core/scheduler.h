@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -65,9 +66,12 @@ class Scheduler {
     TimePoint due{};
     bool running = false;
     bool business_hours_only = false;
+    /// Go-live of a node that does not test before it: nothing runs until.
+    std::optional<TimePoint> runs_from;
   };
 
   void Start(Entry& entry, TimePoint now, std::shared_ptr<std::function<void()>> on_done);
+  void PublishNodeStates(TimePoint now);
   static std::chrono::seconds Offset(const std::string& node, const std::string& kind,
                                      std::chrono::seconds interval);
 
@@ -80,6 +84,9 @@ class Scheduler {
   // Keyed by (node, kind): stable across reloads.
   std::map<std::pair<std::string, std::string>, Entry> entries_;
   std::size_t running_ = 0;
+  // The next go-live among the entries, when /metrics' node states change.
+  std::optional<TimePoint> next_go_live_;
+  TimePoint node_states_at_{};
 };
 
 }  // namespace mimamori::collector

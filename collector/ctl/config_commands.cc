@@ -52,6 +52,7 @@ int CheckConfigCommand(Session& session, const Words& words) {
   std::error_code ec;
   std::cout << path << ": OK: " << shared->systems.size() << " systems, " << shared->nodes.size()
             << " nodes, " << shared->alerting.suppressions.size() << " configured suppressions\n"
+            << "checks: " << shared->DescribeChecks(session.now()) << "\n"
             << shared->alerting.templates << ": OK: " << kAllMailKinds.size() << " templates\n"
             << "ledger: " << ledger
             << (std::filesystem::exists(ledger, ec) ? "" : " (not created yet)") << "\n";

@@ -1,5 +1,7 @@
 #include "collector/inventory/inventory.h"
 
+#include <initializer_list>
+
 namespace mimamori::collector {
 
 std::string_view ServiceLevelName(ServiceLevel level) {
@@ -93,6 +95,79 @@ void Inventory::BuildIndex() {
   indexed_nodes_ = nodes.size();
   indexed_systems_ = systems.size();
   indexed_ = true;
+}
+
+std::string_view NodeStateName(NodeState state) {
+  switch (state) {
+    case NodeState::kMonitored:
+      return "monitored";
+    case NodeState::kAcceptanceTesting:
+      return "acceptance-testing";
+    case NodeState::kBeforeGoLive:
+      return "before-go-live";
+    case NodeState::kDisabled:
+      return "disabled";
+  }
+  return "?";
+}
+
+NodeState Node::StateAt(std::chrono::system_clock::time_point at) const {
+  if (!enabled) return NodeState::kDisabled;
+  if (monitoring_starts && at < *monitoring_starts) {
+    return acceptance_testing ? NodeState::kAcceptanceTesting : NodeState::kBeforeGoLive;
+  }
+  // Acceptance without a go-live date lasts until the operator ends it.
+  if (acceptance_testing && !monitoring_starts) return NodeState::kAcceptanceTesting;
+  return NodeState::kMonitored;
+}
+
+std::size_t Inventory::ChecksOf(const Node& node) const {
+  auto hours = defaults.hours.find(LevelOf(node));
+  const bool pinged = hours == defaults.hours.end() || hours->second.ping;
+  return (pinged ? 1 : 0) + (node.resource ? 1 : 0) + node.processes.size() + node.ports.size() +
+         node.services.size() + node.web.size();
+}
+
+std::map<NodeState, Inventory::StateCount> Inventory::CountByState(
+    std::chrono::system_clock::time_point at) const {
+  std::map<NodeState, StateCount> counts;
+  for (NodeState s : kAllNodeStates) counts[s] = {};
+  for (const Node& node : nodes) {
+    StateCount& c = counts[node.StateAt(at)];
+    ++c.nodes;
+    c.checks += ChecksOf(node);
+  }
+  return counts;
+}
+
+std::string Inventory::DescribeChecks(std::chrono::system_clock::time_point at) const {
+  const auto counts = CountByState(at);
+  auto part = [&](NodeState state) -> std::string {
+    const StateCount& c = counts.at(state);
+    if (c.nodes == 0) return "";
+    return std::to_string(c.checks) + " " + std::string(NodeStateName(state)) + " (" +
+           std::to_string(c.nodes) + (c.nodes == 1 ? " node)" : " nodes)");
+  };
+  auto join = [](std::initializer_list<std::string> parts) {
+    std::string out;
+    for (const std::string& p : parts) {
+      if (!p.empty()) out += (out.empty() ? "" : ", ") + p;
+    }
+    return out;
+  };
+  const std::size_t running =
+      counts.at(NodeState::kMonitored).checks + counts.at(NodeState::kAcceptanceTesting).checks;
+  std::string out = std::to_string(running) + " checks run";
+  if (const std::string run =
+          join({part(NodeState::kMonitored), part(NodeState::kAcceptanceTesting)});
+      !run.empty()) {
+    out += ": " + run;
+  }
+  if (const std::string idle = join({part(NodeState::kBeforeGoLive), part(NodeState::kDisabled)});
+      !idle.empty()) {
+    out += "; not run: " + idle;
+  }
+  return out;
 }
 
 ServiceLevel Inventory::LevelOf(const Node& node) const {

@@ -147,6 +147,19 @@ struct WebCheck {
   std::chrono::milliseconds timeout{5000};
 };
 
+/// Where a node stands in its life on the platform, at a given moment.
+enum class NodeState {
+  kMonitored,          ///< checks run, failures open incidents and are reported
+  kAcceptanceTesting,  ///< checks run and are recorded; no incident, no mail
+  kBeforeGoLive,       ///< nothing runs until `monitoring_starts`
+  kDisabled,           ///< in the inventory (`enabled: false`), nothing runs
+};
+inline constexpr NodeState kAllNodeStates[] = {NodeState::kMonitored, NodeState::kAcceptanceTesting,
+                                               NodeState::kBeforeGoLive, NodeState::kDisabled};
+/// "monitored", "acceptance-testing", "before-go-live", "disabled" (metrics
+/// labels, check-config).
+std::string_view NodeStateName(NodeState state);
+
 struct Node {
   std::string name;
   std::string address;  ///< IPv4, IPv6 or DNS name
@@ -162,7 +175,26 @@ struct Node {
   std::vector<ServiceCheck> services;
   std::vector<WebCheck> web;
   Thresholds thresholds;
-  int line = 0;  ///< where it is defined, for messages
+  /// `enabled: false`: added to the inventory ahead of time, nothing runs.
+  bool enabled = true;
+  /// `acceptance_testing: true`: checks run and are recorded, nothing is
+  /// reported; with monitoring_starts it ends by itself on go-live.
+  bool acceptance_testing = false;
+  /// Go-live: 00:00 Tokyo of `monitoring_starts`. Before it nothing runs,
+  /// or only the acceptance tests.
+  std::optional<std::chrono::system_clock::time_point> monitoring_starts;
+  std::string monitoring_starts_text;  ///< "2027-01-04", as written
+  int line = 0;                        ///< where it is defined, for messages
+
+  /// The node's state at `at`. Disabled wins; before go-live an acceptance
+  /// node tests and any other waits; from go-live on (or with no date) the
+  /// node is monitored unless acceptance testing has no end date.
+  NodeState StateAt(std::chrono::system_clock::time_point at) const;
+  /// Whether checks run at `at` (monitored or acceptance testing).
+  bool ChecksRunAt(std::chrono::system_clock::time_point at) const {
+    const NodeState s = StateAt(at);
+    return s == NodeState::kMonitored || s == NodeState::kAcceptanceTesting;
+  }
 };
 
 struct Intervals {
@@ -332,6 +364,22 @@ struct Inventory {
   /// The node's system's service level; infrastructure nodes without a
   /// system (hosts, storage, network) are watched 24x365 like level A.
   ServiceLevel LevelOf(const Node& node) const;
+
+  /// The checks a node runs when it runs: ping unless its level is not
+  /// pinged (C-dev), resource when on, and each process, port, service and
+  /// web check.
+  std::size_t ChecksOf(const Node& node) const;
+
+  /// Nodes and their checks per state at `at`: what really runs.
+  struct StateCount {
+    std::size_t nodes = 0;
+    std::size_t checks = 0;
+  };
+  std::map<NodeState, StateCount> CountByState(std::chrono::system_clock::time_point at) const;
+  /// For --check-config: "14 checks run: 9 monitored (3 nodes), 5
+  /// acceptance-testing (1 node); not run: 3 before-go-live (1 node), 2
+  /// disabled (1 node)"; states without nodes are left out.
+  std::string DescribeChecks(std::chrono::system_clock::time_point at) const;
 };
 
 }  // namespace mimamori::collector

@@ -1174,7 +1174,8 @@ class InventoryDecoder {
     for (const Field& item : d_.Items(field)) {
       Section section(d_, item,
                       {"name", "address", "kind", "host", "system", "os", "snmp", "ping",
-                       "resource", "processes", "ports", "services", "web", "thresholds"});
+                       "resource", "processes", "ports", "services", "web", "thresholds", "enabled",
+                       "acceptance_testing", "monitoring_starts"});
       Node node;
       NodeFields fields;
       node.line = d_.LineOf(item.mark);
@@ -1201,6 +1202,7 @@ class InventoryDecoder {
       if (auto snmp = section.Get("snmp")) ReadSnmp(*snmp, node.snmp);
       if (auto ping = section.Get("ping")) ReadPing(*ping, node.ping);
       if (auto thresholds = section.Get("thresholds")) ReadThresholds(*thresholds, node.thresholds);
+      ReadNodeState(section, node);
       if (auto processes = section.Get("processes")) {
         Repeats names(d_);
         for (const Field& process_field : d_.Items(*processes)) {
@@ -1242,6 +1244,36 @@ class InventoryDecoder {
       }
       inventory_.nodes.push_back(std::move(node));
       node_fields_.push_back(std::move(fields));
+    }
+  }
+
+  // enabled, acceptance_testing and monitoring_starts: when the node's
+  // checks run and whether their failures are reported.
+  void ReadNodeState(const Section& section, Node& node) {
+    std::optional<Field> enabled = section.Get("enabled");
+    std::optional<Field> acceptance = section.Get("acceptance_testing");
+    if (enabled) d_.Bool(*enabled, node.enabled);
+    if (acceptance) d_.Bool(*acceptance, node.acceptance_testing);
+    if (!node.enabled && node.acceptance_testing) {
+      // Disabled runs nothing, acceptance runs checks: both at once is a
+      // contradiction an operator should resolve, not have guessed.
+      d_.Report(*acceptance,
+                "a node with enabled: false runs no checks, so it cannot be in acceptance "
+                "testing; give one of the two");
+    }
+    if (auto starts = section.Get("monitoring_starts")) {
+      std::string text;
+      if (!d_.Scalar(*starts, "a date YYYY-MM-DD", text)) return;
+      const auto day = ParseIsoDate(text);
+      if (!day) {
+        d_.Report(*starts, "expected a date YYYY-MM-DD, got '" + text + "'");
+      } else if (!IsSupportedDay(*day)) {
+        d_.Report(*starts,
+                  "'" + text + "' is outside the supported times (" + SupportedTimeRange() + ")");
+      } else {
+        node.monitoring_starts = BusinessCalendar::FromTokyo(std::chrono::local_days{*day});
+        node.monitoring_starts_text = text;
+      }
     }
   }
 

@@ -67,7 +67,17 @@ CollectorMetrics::CollectorMetrics()
       reload_ok_(prometheus::BuildGauge()
                      .Name("mimamori_config_last_reload_successful")
                      .Help("1 when the last configuration (re)load was valid.")
-                     .Register(*registry_)) {
+                     .Register(*registry_)),
+      nodes_by_state_(prometheus::BuildGauge()
+                          .Name("mimamori_nodes")
+                          .Help("Nodes of the inventory by state (monitored, "
+                                "acceptance-testing, before-go-live, disabled).")
+                          .Register(*registry_)),
+      checks_by_state_(prometheus::BuildGauge()
+                           .Name("mimamori_node_checks")
+                           .Help("Checks of the inventory's nodes by the node's state; only "
+                                 "monitored and acceptance-testing ones run.")
+                           .Register(*registry_)) {
   prometheus::BuildGauge()
       .Name("mimamori_build_info")
       .Help("Version of the running collector.")
@@ -215,6 +225,14 @@ void CollectorMetrics::EventsQueued(std::size_t queued, std::uint64_t dropped) {
   if (dropped > dropped_seen_) {
     dropped_counter_->Increment(static_cast<double>(dropped - dropped_seen_));
     dropped_seen_ = dropped;
+  }
+}
+
+void CollectorMetrics::PublishNodeStates(const Inventory& inventory, TimePoint now) {
+  for (const auto& [state, count] : inventory.CountByState(now)) {
+    const std::string name(NodeStateName(state));
+    nodes_by_state_.Add({{"state", name}}).Set(static_cast<double>(count.nodes));
+    checks_by_state_.Add({{"state", name}}).Set(static_cast<double>(count.checks));
   }
 }
 

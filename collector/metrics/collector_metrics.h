@@ -17,6 +17,7 @@
 
 #include "collector/core/check.h"
 #include "collector/core/state_tracker.h"
+#include "collector/inventory/inventory.h"
 
 namespace mimamori::collector {
 
@@ -48,6 +49,10 @@ class CollectorMetrics {
   void UpdateStates(const std::vector<MonitorState>& states);
   void EventsQueued(std::size_t queued, std::uint64_t dropped);
   void ConfigReloaded(bool ok);
+  /// mimamori_nodes{state} and mimamori_node_checks{state}: what really
+  /// runs (Inventory::CountByState), so an operator sees at a glance how
+  /// many nodes wait for go-live or are in acceptance testing.
+  void PublishNodeStates(const Inventory& inventory, TimePoint now);
 
  private:
   prometheus::Family<prometheus::Gauge>& MeasurementFamily(const std::string& name);
@@ -66,6 +71,8 @@ class CollectorMetrics {
   prometheus::Family<prometheus::Gauge>& queue_;
   prometheus::Family<prometheus::Counter>& reloads_;
   prometheus::Family<prometheus::Gauge>& reload_ok_;
+  prometheus::Family<prometheus::Gauge>& nodes_by_state_;
+  prometheus::Family<prometheus::Gauge>& checks_by_state_;
 
   std::mutex mutex_;
   std::map<std::string, prometheus::Family<prometheus::Gauge>*> measurement_families_;

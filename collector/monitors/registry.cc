@@ -10,10 +10,8 @@ namespace mimamori::collector {
 
 const std::vector<MonitorKind>& MonitorKinds() {
   static const std::vector<MonitorKind> kinds = {
-      {"ping", &MakePingMonitors},
-      {"resource", &MakeResourceMonitors},
-      {"process", &MakeProcessMonitors},
-      {"port", &MakePortMonitors},
+      {"ping", &MakePingMonitors},       {"resource", &MakeResourceMonitors},
+      {"process", &MakeProcessMonitors}, {"port", &MakePortMonitors},
       {"web", &MakeWebMonitors},
   };
   return kinds;
@@ -23,8 +21,13 @@ std::vector<std::shared_ptr<Monitor>> CreateMonitors(const Inventory& inventory,
                                                      MonitorServices& services) {
   std::vector<std::shared_ptr<Monitor>> all;
   for (const Node& node : inventory.nodes) {
+    // A disabled node is known (its name resolves in reports) but watched
+    // by nothing; one before go-live gets its monitors, which the scheduler
+    // holds until the date, so no reload is needed on the day.
+    if (!node.enabled) continue;
     for (const MonitorKind& kind : MonitorKinds()) {
-      for (auto& monitor : kind.create(node, inventory, services)) all.push_back(std::move(monitor));
+      for (auto& monitor : kind.create(node, inventory, services))
+        all.push_back(std::move(monitor));
     }
   }
   return all;

@@ -484,6 +484,25 @@ TEST_F(MimamorictlTest, CheckConfigReportsOkOrEveryErrorWithItsLine) {
   const CommandResult ok = Ctl({"check-config"});
   ASSERT_EQ(ok.exit_code, 0) << ok.Describe() << ok.out;
   EXPECT_NE(ok.out.find(": OK: 2 systems, 3 nodes"), std::string::npos) << ok.out;
+  EXPECT_NE(ok.out.find("\nchecks: 6 checks run: 6 monitored (3 nodes)\n"), std::string::npos)
+      << ok.out;
+
+  // What really runs, per state: a node before go-live, one in acceptance
+  // testing and a disabled one are counted apart.
+  std::string yaml = InventoryYaml(ledger_path_);
+  yaml.replace(yaml.find("alerting:\n"), 0,
+               "  - {name: new01, address: 10.0.3.1, monitoring_starts: 2261-12-31}\n"
+               "  - {name: test01, address: 10.0.3.2, acceptance_testing: true}\n"
+               "  - {name: off01, address: 10.0.3.3, enabled: false, ports: [22]}\n");
+  const auto states = dir_.Write("states.yaml", yaml);
+  const CommandResult counted =
+      RunCommand({CtlBinary(), "--config", states.string(), "check-config"});
+  ASSERT_EQ(counted.exit_code, 0) << counted.Describe();
+  EXPECT_NE(counted.out.find("\nchecks: 8 checks run: 6 monitored (3 nodes), 2 "
+                             "acceptance-testing (1 node); not run: 2 before-go-live (1 node), 3 "
+                             "disabled (1 node)\n"),
+            std::string::npos)
+      << counted.out;
   EXPECT_NE(ok.out.find("7 templates"), std::string::npos) << ok.out;
 
   const auto bad = dir_.Write("bad.yaml", InventoryYaml(ledger_path_) + "bogus_key: 1\n");

@@ -3,6 +3,7 @@
 // timing (spread, intervals, overruns, monitoring hours, reloads) -- an hour
 // of checks in milliseconds, no sleeping.
 #include <gtest/gtest.h>
+#include <prometheus/text_serializer.h>
 
 #include <deque>
 
@@ -323,6 +324,73 @@ TEST_F(SchedulerTest, LevelCDevIsWatchedOnlyInBusinessHours) {
   RunFor(3600s);
   EXPECT_GE(dev->starts, 2);
   EXPECT_LE(dev->starts, 3);
+}
+
+std::string MetricsText(CollectorMetrics& metrics) {
+  return prometheus::TextSerializer().Serialize(metrics.registry().Collect());
+}
+
+// A node added ahead of its go-live runs nothing until 00:00 Tokyo of
+// monitoring_starts, then starts without a reload; one in acceptance
+// testing runs from the start; /metrics counts each state.
+TEST_F(SchedulerTest, NodesWaitForGoLiveAndAcceptanceTestsRun) {
+  Node later;
+  later.name = "new01";
+  later.system = "prod";
+  later.monitoring_starts = At(2026, 11, 25, 0, 0);
+  later.monitoring_starts_text = "2026-11-25";
+  Node testing = later;
+  testing.name = "accept01";
+  testing.acceptance_testing = true;
+  Node off;
+  off.name = "off01";
+  off.enabled = false;
+  inventory_->nodes.push_back(later);
+  inventory_->nodes.push_back(testing);
+  inventory_->nodes.push_back(off);
+  auto waiting = Add("new01", "ping", 60s, 2);
+  auto accepting = Add("accept01", "ping", 60s, 2);
+  clock_.Set(At(2026, 11, 24, 23, 0));
+  Install();
+  std::string text = MetricsText(metrics_);
+  EXPECT_NE(text.find("mimamori_nodes{state=\"before-go-live\"} 1"), std::string::npos) << text;
+  EXPECT_NE(text.find("mimamori_nodes{state=\"acceptance-testing\"} 1"), std::string::npos);
+  EXPECT_NE(text.find("mimamori_nodes{state=\"disabled\"} 1"), std::string::npos);
+  EXPECT_NE(text.find("mimamori_nodes{state=\"monitored\"} 2"), std::string::npos);
+  EXPECT_NE(text.find("mimamori_node_checks{state=\"before-go-live\"} 2"), std::string::npos)
+      << text;  // ping and resource
+
+  RunFor(3600s);  // 23:00-24:00
+  EXPECT_EQ(waiting->starts, 0);
+  EXPECT_EQ(accepting->starts, 60);
+  text = MetricsText(metrics_);
+  EXPECT_NE(text.find("mimamori_checks_skipped_total{kind=\"ping\",reason=\"before_go_live\"} 60"),
+            std::string::npos)
+      << text;
+  RunFor(3600s);  // the first hour after go-live
+  EXPECT_EQ(waiting->starts, 60);
+  text = MetricsText(metrics_);
+  EXPECT_NE(text.find("mimamori_nodes{state=\"before-go-live\"} 0"), std::string::npos) << text;
+  EXPECT_NE(text.find("mimamori_nodes{state=\"monitored\"} 4"), std::string::npos) << text;
+}
+
+TEST(NodeState, DisabledAcceptanceAndGoLive) {
+  const TimePoint go_live = At(2027, 1, 4, 0, 0);
+  Node node;
+  EXPECT_EQ(node.StateAt(go_live), NodeState::kMonitored);
+  node.acceptance_testing = true;
+  EXPECT_EQ(node.StateAt(go_live + std::chrono::hours(24 * 365)), NodeState::kAcceptanceTesting)
+      << "acceptance without a date lasts until the operator ends it";
+  node.monitoring_starts = go_live;
+  EXPECT_EQ(node.StateAt(go_live - 1ms), NodeState::kAcceptanceTesting);
+  EXPECT_EQ(node.StateAt(go_live), NodeState::kMonitored) << "acceptance ends on go-live";
+  node.acceptance_testing = false;
+  EXPECT_EQ(node.StateAt(go_live - 1ms), NodeState::kBeforeGoLive);
+  EXPECT_FALSE(node.ChecksRunAt(go_live - 1ms));
+  EXPECT_TRUE(node.ChecksRunAt(go_live));
+  node.enabled = false;
+  EXPECT_EQ(node.StateAt(go_live), NodeState::kDisabled);
+  EXPECT_FALSE(node.ChecksRunAt(go_live));
 }
 
 TEST_F(SchedulerTest, ReloadKeepsScheduleAndState) {

@@ -1015,6 +1015,42 @@ TEST_F(IncidentEngineTest, IncidentOpenWhenTheWindowStartsKeepsItsReports) {
   EXPECT_EQ(Open().size(), 1u);
 }
 
+// Acceptance testing: the failure is recorded by the tracker, the engine
+// opens nothing; after go-live a failure still present is offered again by
+// the reconcile and opens its incident, detected after go-live.
+TEST_F(IncidentEngineTest, AcceptanceTestingOpensNothingUntilGoLive) {
+  const TimePoint go_live = Tokyo(2026, 12, 2, 0, 0);
+  for (Node& n : inventory_->nodes) {
+    if (n.name == "juki-ap01") {
+      n.acceptance_testing = true;
+      n.monitoring_starts = go_live;
+    }
+  }
+  clock_.Set(Tokyo(2026, 12, 1, 23, 0));
+  IncidentEngine& engine = Start();
+  engine.Accept({Fail("juki-ap01", clock_.Now())});
+  engine.Accept({Fail("juki-db01", clock_.Now())});  // a monitored node still opens
+  TickUntil(Tokyo(2026, 12, 1, 23, 30), seconds(10));
+  const auto opened = Open();
+  ASSERT_EQ(opened.size(), 1u);
+  EXPECT_EQ(TimelineOf(opened[0].id).monitors.size(), 1u);
+  EXPECT_EQ(TimelineOf(opened[0].id).monitors[0].node, "juki-db01");
+
+  clock_.Set(go_live + minutes(1));
+  engine.Reconcile({StateOf("juki-ap01", "ping", Status::kCritical, clock_.Now())},
+                   Tokyo(2026, 12, 1, 23, 0));
+  TickUntil(go_live + minutes(3), seconds(10));
+  bool found = false;
+  for (const Incident& i : Open()) {
+    for (const auto& m : TimelineOf(i.id).monitors) {
+      if (m.node != "juki-ap01") continue;
+      found = true;
+      EXPECT_GE(i.detected_at, go_live);
+    }
+  }
+  EXPECT_TRUE(found) << "the failure still there at go-live opens its incident";
+}
+
 TEST_F(IncidentEngineTest, ConfiguredSuppressionIsAddedOnce) {
   ConfiguredSuppression cs;
   cs.node = "juki-ap01";

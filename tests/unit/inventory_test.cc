@@ -462,6 +462,42 @@ TEST(Inventory, AlertingWebhookAndPasswordFromTheEnvironment) {
   EXPECT_EQ(Parse("alerting:\n  mail:\n").alerting.mail.url, "");
 }
 
+TEST(Inventory, NodeStatesAndGoLive) {
+  const Inventory inventory = Parse(R"(systems: [{name: dev, level: C-dev}]
+nodes:
+  - {name: on01, address: 10.0.0.1}
+  - {name: off01, address: 10.0.0.2, enabled: false, processes: [{name: sshd, command: sshd}]}
+  - {name: new01, address: 10.0.0.3, monitoring_starts: 2027-01-04, ports: [22, 443]}
+  - {name: test01, address: 10.0.0.4, acceptance_testing: true, monitoring_starts: 2027-01-04}
+  - {name: dev01, address: 10.0.0.5, system: dev, acceptance_testing: true}
+)");
+  const Node& off = *inventory.FindNode("off01");
+  EXPECT_FALSE(off.enabled);
+  const Node& next = *inventory.FindNode("new01");
+  EXPECT_EQ(next.monitoring_starts_text, "2027-01-04");
+  ASSERT_TRUE(next.monitoring_starts);
+  // 00:00 Tokyo is 15:00 UTC the day before.
+  EXPECT_EQ(*next.monitoring_starts,
+            std::chrono::sys_days{std::chrono::year{2027} / 1 / 3} + std::chrono::hours{15});
+  const auto before = *next.monitoring_starts - std::chrono::minutes(1);
+  auto counts = inventory.CountByState(before);
+  EXPECT_EQ(counts[NodeState::kMonitored].nodes, 1u);
+  EXPECT_EQ(counts[NodeState::kMonitored].checks, 2u);  // ping, resource
+  EXPECT_EQ(counts[NodeState::kDisabled].checks, 3u);
+  EXPECT_EQ(counts[NodeState::kBeforeGoLive].checks, 4u);
+  // test01: ping, resource; dev01 (C-dev, not pinged): resource.
+  EXPECT_EQ(counts[NodeState::kAcceptanceTesting].nodes, 2u);
+  EXPECT_EQ(counts[NodeState::kAcceptanceTesting].checks, 3u);
+  EXPECT_EQ(inventory.DescribeChecks(before),
+            "5 checks run: 2 monitored (1 node), 3 acceptance-testing (2 nodes); not run: 4 "
+            "before-go-live (1 node), 3 disabled (1 node)");
+  EXPECT_EQ(inventory.DescribeChecks(*next.monitoring_starts),
+            "9 checks run: 8 monitored (3 nodes), 1 acceptance-testing (1 node); not run: 3 "
+            "disabled (1 node)");
+  EXPECT_EQ(Parse("nodes: [{name: a, address: 10.0.0.1}]\n").DescribeChecks({}),
+            "2 checks run: 2 monitored (1 node)");
+}
+
 // One document names the platform differently in the suppression mails.
 TEST(Inventory, SuppressionMailsPlatformNameAndLead) {
   const Inventory defaults = Parse("platform_name: 基盤X\n");
@@ -540,9 +576,21 @@ TEST(Inventory, ErrorsNameFilePositionFieldAndWhy) {
        "nodes, "
        "platform_name, systems)"},
       {"nodes:\n  - name: web01\n    address: 10.0.0.1\n    prots: [22]\n",
-       "inventory.yaml:4:5: nodes[0].prots: unknown key (known keys: address, host, kind, name, "
-       "os, "
-       "ping, ports, processes, resource, services, snmp, system, thresholds, web)"},
+       "inventory.yaml:4:5: nodes[0].prots: unknown key (known keys: acceptance_testing, address, "
+       "enabled, host, kind, monitoring_starts, name, os, ping, ports, processes, resource, "
+       "services, snmp, system, thresholds, web)"},
+      // Node states: disabled, acceptance testing, go-live.
+      {"nodes: [{name: w, address: 10.0.0.1, enabled: false, acceptance_testing: true}]\n",
+       "inventory.yaml:1:74: nodes[0].acceptance_testing: a node with enabled: false runs no "
+       "checks, so it cannot be in acceptance testing; give one of the two"},
+      {"nodes: [{name: w, address: 10.0.0.1, monitoring_starts: 2027-02-30}]\n",
+       "inventory.yaml:1:57: nodes[0].monitoring_starts: expected a date YYYY-MM-DD, got "
+       "'2027-02-30'"},
+      {"nodes: [{name: w, address: 10.0.0.1, monitoring_starts: 2300-01-01}]\n",
+       "inventory.yaml:1:57: nodes[0].monitoring_starts: '2300-01-01' is outside the supported "
+       "times (1970-01-01 00:00 to 2261-12-31 23:59)"},
+      {"nodes: [{name: w, address: 10.0.0.1, enabled: no}]\n",
+       "inventory.yaml:1:47: nodes[0].enabled: expected true or false, got 'no'"},
       {"defaults:\n  snmp: {comunity: x}\n",
        "inventory.yaml:2:10: defaults.snmp.comunity: unknown key (known keys: community, port, "
        "retries, timeout, version)"},
