@@ -32,6 +32,10 @@ if [ "$(id -u)" -ne 0 ]; then
   finish
   exit
 fi
+# One system, one dpkg: a second run of this test at the same time (another
+# checkout's ctest on this machine) would install and purge under our feet.
+exec 9>/var/lock/mimamori-deb-test.lock
+flock -w 900 9 || skip "another deb_test.sh holds /var/lock/mimamori-deb-test.lock"
 for p in mimamori-agent mimamori-collector; do
   if dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q installed; then
     skip "$p is installed on this machine already; not touching it"
