@@ -702,7 +702,9 @@ TEST_F(IncidentEngineTest, FailedHostListsEveryVmOnIt) {
   EXPECT_TRUE(Contains(open[0].title, "esx01"));
   IncidentTimeline t = TimelineOf(open[0].id);
   EXPECT_EQ(AffectedVms(t), Sorted({"juki-ap01", "juki-db01", "zeimu-ap01", "juki-bat01"}));
-  auto mail = ByChannel(ReportsOf(open[0].id, ReportKind::kFirst), Channel::kMail);
+  // Kept: ByChannel points into it.
+  const std::vector<Report> first = ReportsOf(open[0].id, ReportKind::kFirst);
+  auto mail = ByChannel(first, Channel::kMail);
   ASSERT_TRUE(mail);
   EXPECT_EQ(mail->recipients, (std::vector<std::string>{kPmMail, kJukiMail, kZeimuMail, kIctMail}));
   // A VM of that host failing later joins (no second incident).
