@@ -296,7 +296,17 @@ TEST(CollectorCommandLine, OnceRunsEveryMonitorAndPrintsJson) {
   TempDir dir;
   const auto config = dir.Write("inventory.yaml", Inventory(dir, agent->port()));
   auto ok = RunCommand({CollectorBinary(), "--config", config.string(), "--once", "--json"}, 90s);
-  EXPECT_EQ(ok.exit_code, 0) << ok.Describe() << ok.out;
+  // This machine's own CPU may really be at 100 % (a loaded CI host): that
+  // one judgement is then right to fail; every other monitor must be OK.
+  const bool cpu_saturated = std::regex_search(
+      ok.out,
+      std::regex(R"("monitor":"cpu","kind":"resource","status":"CRITICAL","value":100[,.])"));
+  std::string others =
+      std::regex_replace(ok.out, std::regex(R"(\{[^}]*"monitor":"cpu"[^}]*\})"), "");
+  EXPECT_EQ(others.find("\"status\":\"WARNING\""), std::string::npos) << ok.out;
+  EXPECT_EQ(others.find("\"status\":\"CRITICAL\""), std::string::npos) << ok.out;
+  EXPECT_EQ(others.find("\"status\":\"UNKNOWN\""), std::string::npos) << ok.out;
+  EXPECT_EQ(ok.exit_code, cpu_saturated ? 1 : 0) << ok.Describe() << ok.out;
   for (const char* monitor : {"\"ping\"", "\"cpu\"", "\"memory\"", "\"process:agent\""}) {
     EXPECT_NE(ok.out.find(std::string("\"monitor\":") + monitor), std::string::npos) << ok.out;
   }
