@@ -1,7 +1,7 @@
 #include "agent/run.h"
 
-#include <unistd.h>
 #include <asio/io_context.hpp>
+#include <asio/post.hpp>
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
 #include <cstdio>
@@ -13,9 +13,10 @@
 #include "agent/core/privileges.h"
 #include "agent/core/request_handler.h"
 #include "agent/core/server.h"
-#include "agent/linux/linux_host_data.h"
 #include "agent/mib/registry.h"
+#ifndef _WIN32
 #include "mimamori/sdnotify/service_notifier.h"
+#endif
 
 namespace mimamori::agent {
 namespace {
@@ -66,7 +67,7 @@ std::string Describe(const AgentConfig& config) {
 
 }  // namespace
 
-int Run(const CommandLine& command_line) {
+int Run(const CommandLine& command_line, const RunHooks& hooks) {
   std::string error;
   std::optional<AgentConfig> config = Configure(command_line, error);
   if (!config) {
@@ -80,6 +81,7 @@ int Run(const CommandLine& command_line) {
     return 0;
   }
 
+#ifndef _WIN32
   const auto notifier = sdnotify::ServiceNotifier::FromEnvironment();
   // A lost notification must not stop the agent: said once, then quiet.
   bool notify_failed = false;
@@ -88,8 +90,10 @@ int Run(const CommandLine& command_line) {
     notify_failed = true;
     Log(LogLevel::kWarning, "systemd notification failed: " + why);
   };
+#endif
 
-  LinuxHostData host("/");
+  const std::unique_ptr<HostData> host_data = MakeLocalHostData();
+  HostData& host = *host_data;
   SnmpCounters counters;
   SystemSettings system = config->system;
   const auto steady_now = [] { return std::chrono::steady_clock::now(); };
@@ -125,8 +129,7 @@ int Run(const CommandLine& command_line) {
              ListenAddress{endpoint.address().to_string(), endpoint.port()}.ToString();
   }
   Log(LogLevel::kInfo, std::string("mimamori-agent ") + MIMAMORI_VERSION + " listening on " +
-                           bound + " (" + Describe(*config) + "); uid " +
-                           std::to_string(::getuid()));
+                           bound + " (" + Describe(*config) + "); " + ProcessAccount());
 
   asio::steady_timer sampler(io);
   std::function<void()> sample = [&] {
@@ -138,6 +141,7 @@ int Run(const CommandLine& command_line) {
   };
   sample();
 
+#ifndef _WIN32
   // Pinged from the io thread that answers requests: if it hangs, systemd
   // restarts the agent.
   asio::steady_timer watchdog(io);
@@ -150,19 +154,13 @@ int Run(const CommandLine& command_line) {
   };
   if (notifier.watchdog_interval().count() > 0) ping();
   notified(notifier.Ready("listening on " + bound));
+#endif
 
-  asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
-  std::function<void(const asio::error_code&, int)> on_signal = [&](const asio::error_code& ec,
-                                                                    int signal) {
-    if (ec) return;
-    if (signal != SIGHUP) {
-      Log(LogLevel::kInfo, "stopping on signal " + std::to_string(signal));
-      notified(notifier.Stopping());
-      io.stop();
-      return;
-    }
-    // Reload: validate first; a bad file leaves the running settings alone.
+  // Reload: validate first; a bad file leaves the running settings alone.
+  const auto reload = [&] {
+#ifndef _WIN32
     notified(notifier.Reloading());
+#endif
     std::string why;
     std::optional<AgentConfig> next = Configure(command_line, why);
     if (!next) {
@@ -182,10 +180,41 @@ int Run(const CommandLine& command_line) {
       config->cache_lifetime = next->cache_lifetime;
       Log(LogLevel::kInfo, "configuration reloaded: " + Describe(*config));
     }
+#ifndef _WIN32
     notified(notifier.Ready("listening on " + bound));
-    signals.async_wait(on_signal);
+#endif
+  };
+
+#ifdef SIGHUP
+  asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+#else
+  asio::signal_set signals(io, SIGINT, SIGTERM);  // Windows: Ctrl+C in a console
+#endif
+  std::function<void(const asio::error_code&, int)> on_signal = [&](const asio::error_code& ec,
+                                                                    int signal) {
+    if (ec) return;
+#ifdef SIGHUP
+    if (signal == SIGHUP) {
+      reload();
+      signals.async_wait(on_signal);
+      return;
+    }
+#endif
+    Log(LogLevel::kInfo, "stopping on signal " + std::to_string(signal));
+#ifndef _WIN32
+    notified(notifier.Stopping());
+#endif
+    io.stop();
   };
   signals.async_wait(on_signal);
+
+  // The Windows service reports SERVICE_RUNNING from here.
+  if (hooks.serving) {
+    hooks.serving(AgentControl{
+        [&io] { asio::post(io, [&io] { io.stop(); }); },
+        [&io, &reload] { asio::post(io, reload); },
+    });
+  }
 
   io.run();
   return 0;

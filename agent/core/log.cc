@@ -1,7 +1,5 @@
 #include "agent/core/log.h"
 
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -10,6 +8,7 @@ namespace mimamori::agent {
 namespace {
 
 LogLevel g_level = LogLevel::kInfo;
+std::FILE* g_file = nullptr;  // nullptr: stderr
 
 std::string_view LevelWord(LogLevel level) {
   switch (level) {
@@ -29,6 +28,17 @@ std::string_view LevelWord(LogLevel level) {
 
 void SetLogLevel(LogLevel level) { g_level = level; }
 
+bool SetLogFile(const std::string& path) {
+  std::FILE* file = nullptr;
+  if (!path.empty()) {
+    file = std::fopen(path.c_str(), "ab");
+    if (file == nullptr) return false;
+  }
+  if (g_file != nullptr) std::fclose(g_file);
+  g_file = file;
+  return true;
+}
+
 void Log(LogLevel level, std::string_view message) {
   if (static_cast<int>(level) > static_cast<int>(g_level)) return;
   static const bool journal = std::getenv("JOURNAL_STREAM") != nullptr;
@@ -39,17 +49,40 @@ void Log(LogLevel level, std::string_view message) {
     char stamp[32];
     std::time_t t = std::time(nullptr);
     std::tm tm{};
+#ifdef _WIN32
+    // The C runtime's %z is the zone's name there, not its offset.
+    localtime_s(&tm, &t);
+    std::tm copy = tm;
+    const long east = static_cast<long>(_mkgmtime(&copy) - t);
+    std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+    char offset[8];
+    std::snprintf(offset, sizeof offset, "%c%02ld%02ld ", east < 0 ? '-' : '+',
+                  (east < 0 ? -east : east) / 3600, ((east < 0 ? -east : east) % 3600) / 60);
+    line = stamp;
+    line += offset;
+#else
     localtime_r(&t, &tm);
     std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S%z ", &tm);
     line = stamp;
+#endif
     line += LevelWord(level);
     line += ": ";
   }
   line += message;
   line += '\n';
-  // One write per line so that lines from concurrent writers do not interleave.
-  ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());
-  (void)ignored;
+  std::FILE* out = g_file != nullptr ? g_file : stderr;
+#ifdef _WIN32
+  // Windows' own line end in the (binary) log file, so that Notepad shows its
+  // lines; stderr is a text stream that adds the '\r' itself.
+  if (out != stderr) {
+    line.pop_back();
+    line += "\r\n";
+  }
+#endif
+  // One unbuffered write per line so that lines from concurrent writers do
+  // not interleave and a crash loses none.
+  std::fwrite(line.data(), 1, line.size(), out);
+  std::fflush(out);
 }
 
 void RateLimitedLog::Report(LogLevel level, const std::string& key, std::string_view message,

@@ -1,4 +1,5 @@
-// Logging to stderr, which systemd's journal (or the Windows service wrapper) collects.
+// Logging to stderr, which systemd's journal collects, or to a file (the
+// Windows service, which has no stderr).
 #pragma once
 
 #include <chrono>
@@ -16,6 +17,11 @@ enum class LogLevel { kError = 3, kWarning = 4, kInfo = 6, kDebug = 7 };
 /// a level word. Thread-safe as a single write(2) per line.
 void Log(LogLevel level, std::string_view message);
 void SetLogLevel(LogLevel level);
+
+/// Sends every later line to `path` (appended, created if missing) instead of
+/// stderr; "" returns to stderr. Returns false, leaving the destination
+/// unchanged, when the file cannot be opened. Call before other threads log.
+bool SetLogFile(const std::string& path);
 
 /// Logs a recurring problem once, then at most once per `interval` with the
 /// number of times it happened meanwhile, so that a flood of bad packets

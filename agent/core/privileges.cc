@@ -49,6 +49,8 @@ bool LookUpUser(const std::string& user, const std::string& passwd_file, unsigne
   return false;
 }
 
+std::string ProcessAccount() { return "uid " + std::to_string(::getuid()); }
+
 std::string DropPrivileges(const std::string& user, const std::string& passwd_file) {
   if (::geteuid() != 0) return "";
   if (user == "root" || user == "0") return "";  // explicitly asked for

@@ -16,6 +16,10 @@ namespace mimamori::agent {
 /// static binary and glibc's NSS cannot be used from one.
 std::string DropPrivileges(const std::string& user, const std::string& passwd_file = "/etc/passwd");
 
+/// Who the agent runs as, for its start-up log line: "uid 998" (POSIX),
+/// "account NT AUTHORITY\\LOCAL SERVICE" (Windows).
+std::string ProcessAccount();
+
 /// Looks `user` up in `passwd_file` (or parses "UID[:GID]"). Tests use this.
 bool LookUpUser(const std::string& user, const std::string& passwd_file, unsigned& uid,
                 unsigned& gid);

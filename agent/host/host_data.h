@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -160,12 +161,53 @@ struct InterfaceAddress {
   friend bool operator==(const InterfaceAddress&, const InterfaceAddress&) = default;
 };
 
+enum class OsFamily { kLinux, kWindows };
+
 struct SystemIdentity {
-  std::string sysname;   ///< uname -s, "Linux"
-  std::string nodename;  ///< uname -n
-  std::string release;   ///< uname -r
-  std::string version;   ///< uname -v
+  std::string sysname;   ///< uname -s, "Linux"; "Windows"
+  std::string nodename;  ///< uname -n; the computer name on Windows
+  std::string release;   ///< uname -r; Windows: "6.3" (CurrentVersion)
+  std::string version;   ///< uname -v; Windows: the build number
   std::string machine;   ///< uname -m
+  /// Decides the OS-specific parts of the MIB (sysObjectID, the hrStorage
+  /// layout, the service tables).
+  OsFamily family = OsFamily::kLinux;
+  /// sysDescr as the OS's own agent words it; empty: uname's five fields
+  /// joined by spaces, as snmpd.
+  std::string description;
+};
+
+/// A drive letter (Windows): GetDriveType, GetVolumeInformation and
+/// GetDiskFreeSpaceEx of its root.
+struct Volume {
+  enum class Kind { kUnknown, kRemovable, kFixed, kRemote, kCdRom, kRamDisk };
+  std::string root;  ///< "C:\"
+  Kind kind = Kind::kUnknown;
+  /// GetVolumeInformation succeeded: false for a drive without a medium (an
+  /// empty DVD drive), whose other fields are then empty or zero.
+  bool ready = false;
+  std::string label;                ///< volume label, UTF-8, may be empty
+  std::uint32_t serial = 0;         ///< volume serial number
+  std::string file_system;          ///< "NTFS", "ReFS", "FAT32", "CDFS", ...
+  std::string device;               ///< volume GUID path "\\?\Volume{...}\", or the root
+  std::uint64_t cluster_bytes = 0;  ///< sectors per cluster * bytes per sector
+  std::uint64_t total_bytes = 0;
+  std::uint64_t free_bytes = 0;       ///< free on the volume
+  std::uint64_t available_bytes = 0;  ///< free for the agent's account (quotas)
+};
+
+/// A Win32 service: EnumServicesStatusEx and QueryServiceConfig.
+struct ServiceInfo {
+  std::string name;          ///< the key name ("W3SVC"), UTF-8
+  std::string display_name;  ///< "World Wide Web Publishing Service", UTF-8
+  /// dwCurrentState: SERVICE_STOPPED (1), START_PENDING (2), STOP_PENDING (3),
+  /// RUNNING (4), CONTINUE_PENDING (5), PAUSE_PENDING (6), PAUSED (7).
+  std::uint32_t state = 0;
+  /// dwStartType: SERVICE_BOOT_START (0), SYSTEM (1), AUTO (2), DEMAND (3),
+  /// DISABLED (4); nullopt when the configuration could not be read.
+  std::optional<std::uint32_t> start_type;
+  /// dwControlsAccepted (SERVICE_ACCEPT_STOP = 1, PAUSE_CONTINUE = 2, ...).
+  std::uint32_t controls_accepted = 0;
 };
 
 /// The OS seam. Each call reads the current state; callers cache. Methods may
@@ -197,6 +239,16 @@ class HostData {
   /// Every IPv4 address, then every IPv6 address, in the kernel's order.
   /// Default: none (an OS whose HostData does not provide them yet).
   virtual std::vector<InterfaceAddress> Addresses() { return {}; }
+
+  /// Drive letters (Windows only; the file systems of Mounts() describe them
+  /// the OS-neutral way).
+  virtual std::vector<Volume> Volumes() { return {}; }
+  /// Every Win32 service, whatever its state (Windows only).
+  virtual std::vector<ServiceInfo> Services() { return {}; }
 };
+
+/// The running machine's HostData: LinuxHostData("/") or WindowsHostData,
+/// whichever OS library the agent is linked with.
+std::unique_ptr<HostData> MakeLocalHostData();
 
 }  // namespace mimamori::agent

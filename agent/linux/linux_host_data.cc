@@ -479,4 +479,6 @@ std::vector<InterfaceAddress> LinuxHostData::Addresses() {
   return all;
 }
 
+std::unique_ptr<HostData> MakeLocalHostData() { return std::make_unique<LinuxHostData>("/"); }
+
 }  // namespace mimamori::agent

@@ -42,9 +42,15 @@ Oid HrSystemObject(std::uint32_t object) { return HrSystem().Child({object}); }
 std::string DateAndTime(std::chrono::system_clock::time_point when) {
   const std::time_t t = std::chrono::system_clock::to_time_t(when);
   std::tm tm{};
+#ifdef _WIN32
+  localtime_s(&tm, &t);
+  std::tm copy = tm;
+  const long east = static_cast<long>(_mkgmtime(&copy) - t);  // no tm_gmtoff there
+#else
   localtime_r(&t, &tm);
-  const int year = tm.tm_year + 1900;
   const long east = tm.tm_gmtoff;  // seconds east of UTC
+#endif
+  const int year = tm.tm_year + 1900;
   const long offset = std::labs(east);
   const auto hours = static_cast<char>(offset / 3600);
   const auto minutes = static_cast<char>((offset % 3600) / 60);

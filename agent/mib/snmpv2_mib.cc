@@ -9,6 +9,8 @@ using proto::Value;
 
 const Oid kMimamoriMib{1, 3, 6, 1, 4, 1, 8072, 9999, 9999, 3863};
 const Oid kMimamoriAgentLinux = kMimamoriMib.Child({1, 1});
+const Oid kMimamoriAgentWindows = kMimamoriMib.Child({1, 2});
+const Oid kMimamoriAgentObjects = kMimamoriMib.Child({2});
 
 namespace {
 
@@ -53,12 +55,18 @@ class SnmpV2MibProvider final : public MibProvider {
   void Collect(MibWriter& out) override {
     const SystemIdentity id = context_.host.Identity();
     const SystemSettings& settings = context_.system;
-    // The same text as snmpd: uname's five fields joined by spaces. Hinemos
-    // picks its collection method by matching ".*inux.*" / ".*indows.*" here.
+    // The same text as snmpd (uname's five fields joined by spaces) or as the
+    // Windows SNMP service ("Hardware: ... - Software: Windows Version ...").
+    // Hinemos and Zabbix pick their collection method by matching
+    // ".*inux.*" / ".*indows.*" here (docs/agent-windows.md).
     out.Scalar(kSystem.Child({1}),
-               Value::OctetString(id.sysname + " " + id.nodename + " " + id.release + " " +
-                                  id.version + " " + id.machine));
-    out.Scalar(kSystem.Child({2}), Value::ObjectId(kMimamoriAgentLinux));
+               Value::OctetString(!id.description.empty()
+                                      ? id.description
+                                      : id.sysname + " " + id.nodename + " " + id.release + " " +
+                                            id.version + " " + id.machine));
+    out.Scalar(kSystem.Child({2}),
+               Value::ObjectId(id.family == OsFamily::kWindows ? kMimamoriAgentWindows
+                                                               : kMimamoriAgentLinux));
     out.Scalar(kSystem.Child({4}),
                Value::OctetString(settings.contact.empty() ? "root" : settings.contact));
     out.Scalar(kSystem.Child({5}),
@@ -146,10 +154,13 @@ class MimamoriMibProvider final : public MibProvider {
  public:
   explicit MimamoriMibProvider(const ProviderContext& context) : context_(context) {}
   std::string_view Name() const override { return "mimamori-mib"; }
-  std::vector<Oid> Roots() const override { return {kMimamoriMib}; }
+  // Only the counter: the service table beside it (mimamoriAgentObjects.2)
+  // is a provider of its own.
+  std::vector<Oid> Roots() const override { return {kMimamoriAgentObjects.Child({1})}; }
   bool Volatile() const override { return true; }
   void Collect(MibWriter& out) override {
-    out.Scalar(kMimamoriMib.Child({2, 1}), Value::Counter32(context_.counters.denied_sources));
+    out.Scalar(kMimamoriAgentObjects.Child({1}),
+               Value::Counter32(context_.counters.denied_sources));
   }
 
  private:

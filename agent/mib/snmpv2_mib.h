@@ -10,6 +10,10 @@ namespace mimamori::agent {
 
 /// sysObjectID of our agent on Linux: MIMAMORI-MIB::mimamoriAgentLinux.
 extern const proto::Oid kMimamoriAgentLinux;
+/// ... and on Windows: MIMAMORI-MIB::mimamoriAgentWindows.
+extern const proto::Oid kMimamoriAgentWindows;
+/// MIMAMORI-MIB::mimamoriAgentObjects.
+extern const proto::Oid kMimamoriAgentObjects;
 /// MIMAMORI-MIB::mimamoriMIB, the root of our own objects.
 extern const proto::Oid kMimamoriMib;
 

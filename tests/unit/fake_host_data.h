@@ -13,8 +13,13 @@
 namespace mimamori::agent::testing {
 
 struct FakeHostData : HostData {
-  SystemIdentity identity{"Linux", "web01", "5.14.0-503.11.1.el9_5.x86_64",
-                          "#1 SMP PREEMPT_DYNAMIC Mon Sep 30 11:54:45 EDT 2024", "x86_64"};
+  SystemIdentity identity{"Linux",
+                          "web01",
+                          "5.14.0-503.11.1.el9_5.x86_64",
+                          "#1 SMP PREEMPT_DYNAMIC Mon Sep 30 11:54:45 EDT 2024",
+                          "x86_64",
+                          OsFamily::kLinux,
+                          ""};
   double uptime_seconds = 12345.67;
   CpuStat cpu;
   std::vector<std::string> cpu_models;
@@ -30,7 +35,12 @@ struct FakeHostData : HostData {
   std::vector<DiskStat> disks;
   std::vector<SocketEndpoint> tcp_listeners;
   std::vector<SocketEndpoint> udp_endpoints;
+<<<<<<< HEAD
   std::vector<InterfaceAddress> addresses;
+=======
+  std::vector<Volume> volumes;
+  std::vector<ServiceInfo> services;
+>>>>>>> 241b1b9 (agent: Windows build (MinGW-w64, static .exe) and the Windows HostData from Win32; service and console modes; config created from agent.yaml.default; scripts/build-windows-agent.sh)
 
   SystemIdentity Identity() override { return identity; }
   double UptimeSeconds() override { return uptime_seconds; }
@@ -52,7 +62,12 @@ struct FakeHostData : HostData {
   std::vector<DiskStat> Disks() override { return disks; }
   std::vector<SocketEndpoint> TcpListeners() override { return tcp_listeners; }
   std::vector<SocketEndpoint> UdpEndpoints() override { return udp_endpoints; }
+<<<<<<< HEAD
   std::vector<InterfaceAddress> Addresses() override { return addresses; }
+=======
+  std::vector<Volume> Volumes() override { return volumes; }
+  std::vector<ServiceInfo> Services() override { return services; }
+>>>>>>> 241b1b9 (agent: Windows build (MinGW-w64, static .exe) and the Windows HostData from Win32; service and console modes; config created from agent.yaml.default; scripts/build-windows-agent.sh)
 };
 
 /// Every instance `provider` writes, its cached and its per-request part,
