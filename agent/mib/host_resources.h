@@ -28,6 +28,11 @@ std::unique_ptr<MibProvider> MakeHrSystemProvider(const ProviderContext& context
 /// hrMemorySize and hrStorageTable (.1.3.6.1.2.1.25.2).
 std::unique_ptr<MibProvider> MakeHrStorageProvider(const ProviderContext& context);
 
+/// The same on Windows, in the Windows SNMP service's layout
+/// (hr_storage_windows.cc): drives at their hrFSIndex, described from
+/// HostData::Volumes(), then "Virtual Memory" and "Physical Memory".
+std::unique_ptr<MibProvider> MakeHrStorageWindowsProvider(const ProviderContext& context);
+
 /// hrDeviceTable, hrProcessorTable, hrNetworkTable and hrFSTable
 /// (.1.3.6.1.2.1.25.3). Forwards Sample() to `cpu` for hrProcessorLoad.
 std::unique_ptr<MibProvider> MakeHrDeviceProvider(const ProviderContext& context,
@@ -44,6 +49,13 @@ std::unique_ptr<MibProvider> MakeHrSWRunProvider(const ProviderContext& context)
 /// hrStorageIndex of a file system is this plus its hrFSIndex
 /// (NETSNMP_MEM_TYPE_MAX: indexes up to 30 are memory rows).
 inline constexpr std::uint32_t kHrStorageFsIndexBase = 30;
+
+/// hrFSStorageIndex of file system `fs_index`: kHrStorageFsIndexBase plus it
+/// (snmpd), or the index itself on Windows, whose hrStorageTable starts with
+/// the drives.
+inline std::uint32_t HrStorageIndexOfFileSystem(std::uint32_t fs_index, OsFamily family) {
+  return family == OsFamily::kWindows ? fs_index : kHrStorageFsIndexBase + fs_index;
+}
 
 /// How Net-SNMP 5.9.3 (hardware/fsys/fsys_mntent.c) classifies a mount type.
 struct FsTypeClass {

@@ -165,8 +165,9 @@ class HrDeviceProvider final : public MibProvider {
       cell(kHrFSBootable, Value::Integer(fs.bootable ? kTrue : kFalse));
       // Also for autofs rows, which hrStorageTable leaves out: snmpd's
       // dangling pointer, kept for parity.
-      cell(kHrFSStorageIndex,
-           Value::Integer(static_cast<std::int32_t>(kHrStorageFsIndexBase + fs.index)));
+      cell(
+          kHrFSStorageIndex,
+          Value::Integer(static_cast<std::int32_t>(HrStorageIndexOfFileSystem(fs.index, family_))));
       cell(kHrFSLastFullBackupDate, Value::OctetString(NeverBackedUp()));
       cell(kHrFSLastPartialBackupDate, Value::OctetString(NeverBackedUp()));
     }
@@ -175,6 +176,7 @@ class HrDeviceProvider final : public MibProvider {
   const ProviderContext& context_;
   std::shared_ptr<CpuHistory> cpu_;
   FileSystemTable file_systems_{context_.host};
+  const OsFamily family_ = context_.host.Identity().family;
 };
 
 }  // namespace

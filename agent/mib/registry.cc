@@ -10,6 +10,7 @@
 #include "agent/mib/ucd_diskio.h"
 #include "agent/mib/ucd_snmp.h"
 #include "agent/mib/udp_mib.h"
+#include "agent/mib/windows_services.h"
 
 namespace mimamori::agent {
 
@@ -17,12 +18,16 @@ std::vector<std::unique_ptr<MibProvider>> MakeProviders(const ProviderContext& c
   // One CPU history feeds hrProcessorLoad and the ssCpu* percentages, so both
   // describe the same minute.
   auto cpu = std::make_shared<CpuHistory>(context);
+  // What differs on Windows is what Windows' own SNMP service serves
+  // differently: the hrStorage layout, and the service tables.
+  const bool windows = context.host.Identity().family == OsFamily::kWindows;
   std::vector<std::unique_ptr<MibProvider>> providers;
   providers.push_back(MakeSnmpV2MibProvider(context));
   providers.push_back(MakeSnmpCountersProvider(context));
   providers.push_back(MakeMimamoriMibProvider(context));
   providers.push_back(MakeHrSystemProvider(context));
-  providers.push_back(MakeHrStorageProvider(context));
+  providers.push_back(windows ? MakeHrStorageWindowsProvider(context)
+                              : MakeHrStorageProvider(context));
   providers.push_back(MakeHrDeviceProvider(context, cpu));
   providers.push_back(MakeHrSWRunProvider(context));
   providers.push_back(MakeUcdMemoryProvider(context));
@@ -35,6 +40,10 @@ std::vector<std::unique_ptr<MibProvider>> MakeProviders(const ProviderContext& c
   providers.push_back(MakeIpMibProvider(context));
   providers.push_back(MakeTcpMibProvider(context));
   providers.push_back(MakeUdpMibProvider(context));
+  if (windows) {
+    providers.push_back(MakeLanMgrServicesProvider(context));
+    providers.push_back(MakeMimamoriServicesProvider(context));
+  }
   return providers;
 }
 
