@@ -25,7 +25,10 @@ using win32::Utf8;
 std::string Narrow(const wchar_t* text, std::size_t length) {
   return Utf8(std::u16string_view(reinterpret_cast<const char16_t*>(text), length));
 }
-std::string Narrow(const wchar_t* text) { return Narrow(text, std::wcslen(text)); }
+// Wine leaves some optional strings (a service's display name) NULL.
+std::string Narrow(const wchar_t* text) {
+  return text == nullptr ? std::string() : Narrow(text, std::wcslen(text));
+}
 std::wstring Widen(std::string_view utf8) {
   const std::u16string wide = win32::Utf16(utf8);
   return std::wstring(wide.begin(), wide.end());
@@ -400,6 +403,8 @@ std::vector<ServiceInfo> WindowsHostData::Services() {
       ServiceInfo service;
       service.name = Narrow(entries[i].lpServiceName);
       service.display_name = Narrow(entries[i].lpDisplayName);
+      // The SCM's own rule: without a display name, the key name is shown.
+      if (service.display_name.empty()) service.display_name = service.name;
       service.state = entries[i].ServiceStatusProcess.dwCurrentState;
       service.controls_accepted = entries[i].ServiceStatusProcess.dwControlsAccepted;
       ServiceHandle handle(

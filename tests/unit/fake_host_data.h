@@ -35,12 +35,9 @@ struct FakeHostData : HostData {
   std::vector<DiskStat> disks;
   std::vector<SocketEndpoint> tcp_listeners;
   std::vector<SocketEndpoint> udp_endpoints;
-<<<<<<< HEAD
   std::vector<InterfaceAddress> addresses;
-=======
   std::vector<Volume> volumes;
   std::vector<ServiceInfo> services;
->>>>>>> 241b1b9 (agent: Windows build (MinGW-w64, static .exe) and the Windows HostData from Win32; service and console modes; config created from agent.yaml.default; scripts/build-windows-agent.sh)
 
   SystemIdentity Identity() override { return identity; }
   double UptimeSeconds() override { return uptime_seconds; }
@@ -62,12 +59,9 @@ struct FakeHostData : HostData {
   std::vector<DiskStat> Disks() override { return disks; }
   std::vector<SocketEndpoint> TcpListeners() override { return tcp_listeners; }
   std::vector<SocketEndpoint> UdpEndpoints() override { return udp_endpoints; }
-<<<<<<< HEAD
   std::vector<InterfaceAddress> Addresses() override { return addresses; }
-=======
   std::vector<Volume> Volumes() override { return volumes; }
   std::vector<ServiceInfo> Services() override { return services; }
->>>>>>> 241b1b9 (agent: Windows build (MinGW-w64, static .exe) and the Windows HostData from Win32; service and console modes; config created from agent.yaml.default; scripts/build-windows-agent.sh)
 };
 
 /// Every instance `provider` writes, its cached and its per-request part,
