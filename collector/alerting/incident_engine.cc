@@ -35,6 +35,22 @@ IncidentEvent StateChangeEvent(IncidentId id, TimePoint at, const StateChange& c
   return event;
 }
 
+/// The change that led to a monitor's current confirmed failure, as the
+/// tracker's snapshot tells it.
+StateChange ConfirmedChangeOf(const MonitorState& s) {
+  StateChange change;
+  change.node = s.node;
+  change.monitor = s.monitor;
+  change.kind = s.kind;
+  change.from = Status::kOk;
+  change.to = s.confirmed;
+  change.detected_at = s.last_checked;
+  change.first_seen_at = s.streak_started;
+  change.reason = s.reason;
+  change.value = s.value;
+  return change;
+}
+
 }  // namespace
 
 std::string MonitorKindOf(const std::string& monitor) {
@@ -220,10 +236,13 @@ void IncidentEngine::Take(const std::vector<StateChange>& changes) {
     Failed(recorded.error(), "recording confirmed state changes", durable.front().node,
            durable.front().monitor);
   }
-  std::size_t next_row = 0;
+  auto row = rows.begin();
   for (const StateChange& c : changes) {
     Taken taken{c, {}, now};
-    if (c.to != Status::kUnknown && rows[next_row++] != 0) taken.rows.push_back(rows[next_row - 1]);
+    if (c.to != Status::kUnknown) {
+      if (*row != 0) taken.rows.push_back(*row);
+      ++row;
+    }
     Process(taken);
   }
 }
@@ -918,14 +937,7 @@ void IncidentEngine::Reconcile(const std::vector<MonitorState>& current, TimePoi
         presumed != presumed_failing_.end()) {
       if (IsFailure(s.last_result) && s.last_checked >= since) {
         presumed_failing_.erase(presumed);
-        StateChange verified;
-        verified.node = s.node;
-        verified.monitor = s.monitor;
-        verified.kind = s.kind;
-        verified.to = s.confirmed;
-        verified.detected_at = s.last_checked;
-        verified.reason = s.reason;
-        failing_[{s.node, s.monitor}] = verified;
+        failing_[{s.node, s.monitor}] = ConfirmedChangeOf(s);
       }
       continue;
     }
@@ -933,17 +945,7 @@ void IncidentEngine::Reconcile(const std::vector<MonitorState>& current, TimePoi
         it != last_change_.end() && it->second >= s.last_checked) {
       continue;
     }
-    StateChange change;
-    change.node = s.node;
-    change.monitor = s.monitor;
-    change.kind = s.kind;
-    change.from = Status::kOk;
-    change.to = s.confirmed;
-    change.detected_at = s.last_checked;
-    change.first_seen_at = s.streak_started;
-    change.reason = s.reason;
-    change.value = s.value;
-    unseen.push_back(std::move(change));
+    unseen.push_back(ConfirmedChangeOf(s));
   }
   Take(unseen);
   auto open = ledger_.OpenIncidents();
