@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
@@ -47,6 +48,11 @@ class Monitor {
   virtual std::chrono::seconds Interval() const = 0;
   /// Consecutive failed checks that confirm a failure (2 for ping and port).
   virtual int FailureThreshold() const = 0;
+  /// How many inventory checks one run covers: one per process, port,
+  /// service or URL; ping and resource (CPU, memory and every disk in one
+  /// walk) are one each. `--check-config` adds these up over what the
+  /// registry creates, so it counts only checks that really run.
+  virtual std::size_t CheckCount() const { return 1; }
 
   /// Starts one check. `done` is called exactly once, from any thread, with
   /// one CheckResult per watched item (never throws; a failure to check is a

@@ -127,14 +127,24 @@ struct PortCheck {
   std::chrono::milliseconds timeout{5000};
 };
 
-/// A Windows service watched through WinRM (used by a later issue).
+/// How a Windows service's state is read.
+enum class ServiceVia {
+  kWinRm,  ///< WS-Management Get of Win32_Service (spec section 1)
+  kSnmp,   ///< our agent's mimamoriServiceTable, with the node's snmp settings
+};
+
+/// A Windows service (spec section 1: anything but Running is a failure).
+/// The WinRM fields apply to via kWinRm only.
 struct ServiceCheck {
   std::string service;  ///< the service name, e.g. "W3SVC"
+  ServiceVia via = ServiceVia::kWinRm;
   std::string user;
   std::string password_file;  ///< or password_env; never the password itself
   std::string password_env;
   std::uint16_t port = 5985;
   bool https = false;
+  bool verify_tls = true;  ///< https; false only by `insecure_skip_verify: true`
+  std::string ca_file;     ///< https: PEM CA file; "" = the system's CAs
   std::chrono::milliseconds timeout{5000};
   int retries = 1;
 };

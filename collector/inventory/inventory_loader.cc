@@ -1338,10 +1338,10 @@ class InventoryDecoder {
   }
 
   std::optional<ServiceCheck> ReadService(const Field& field) {
-    Section section(
-        d_, field,
-        {"name", "user", "password_file", "password_env", "port", "protocol", "timeout", "retries"},
-        [](std::string_view key) { return key == "password"; });
+    Section section(d_, field,
+                    {"name", "via", "user", "password_file", "password_env", "port", "protocol",
+                     "ca_file", "insecure_skip_verify", "timeout", "retries"},
+                    [](std::string_view key) { return key == "password"; });
     ServiceCheck service;
     bool ok = true;
     for (const auto& [key, value] : section.extras()) {
@@ -1355,6 +1355,26 @@ class InventoryDecoder {
     } else {
       ok = false;
     }
+    if (auto via = section.Get("via")) {
+      static constexpr std::pair<std::string_view, ServiceVia> kVia[] = {
+          {"winrm", ServiceVia::kWinRm}, {"snmp", ServiceVia::kSnmp}};
+      if (!d_.Choice(*via, kVia, service.via)) return std::nullopt;
+    }
+    if (service.via == ServiceVia::kSnmp) {
+      // The agent's table is read with the node's snmp settings; WinRM keys
+      // here would be silently unused.
+      for (std::string_view key : {"user", "password_file", "password_env", "port", "protocol",
+                                   "ca_file", "insecure_skip_verify", "timeout", "retries"}) {
+        if (auto unused = section.Get(key)) {
+          d_.Report(*unused,
+                    "only with via: winrm (via: snmp reads the agent's service table with the "
+                    "node's snmp settings)");
+          ok = false;
+        }
+      }
+      if (!ok) return std::nullopt;
+      return service;
+    }
     if (auto user = section.Required("user")) {
       ok = d_.Text(*user, service.user) && ok;
     } else {
@@ -1362,7 +1382,7 @@ class InventoryDecoder {
     }
     std::optional<Field> file = section.Get("password_file");
     std::optional<Field> env = section.Get("password_env");
-    if (file) ok = d_.Text(*file, service.password_file) && ok;
+    if (file) ok = d_.AbsolutePath(*file, service.password_file) && ok;
     if (env) ok = d_.Text(*env, service.password_env) && ok;
     if (file && env) {
       d_.Report(*env, "give password_file or password_env, not both");
@@ -1379,6 +1399,24 @@ class InventoryDecoder {
     // WinRM's own default ports.
     service.port = service.https ? 5986 : 5985;
     if (auto port = section.Get("port")) ok = d_.Port(*port, service.port) && ok;
+    std::optional<Field> ca_file = section.Get("ca_file");
+    std::optional<Field> insecure = section.Get("insecure_skip_verify");
+    for (const std::optional<Field>& tls_key : {ca_file, insecure}) {
+      if (tls_key && !service.https) {
+        d_.Report(*tls_key, "only with protocol: https");
+        ok = false;
+      }
+    }
+    if (ca_file) ok = d_.AbsolutePath(*ca_file, service.ca_file) && ok;
+    if (insecure) {
+      bool skip = false;
+      ok = d_.Bool(*insecure, skip) && ok;
+      service.verify_tls = !skip;
+      if (skip && ca_file) {
+        d_.Report(*insecure, "give ca_file or insecure_skip_verify, not both");
+        ok = false;
+      }
+    }
     if (auto timeout = section.Get("timeout")) {
       ok = d_.Duration(*timeout, milliseconds(1), service.timeout) && ok;
     }

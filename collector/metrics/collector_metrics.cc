@@ -22,6 +22,7 @@ const std::map<std::string, std::string>& KnownMeasurements() {
       {"mimamori_web_up", "1 when the web check passed."},
       {"mimamori_web_duration_seconds", "Time of the web request."},
       {"mimamori_web_status_code", "HTTP status of the web request."},
+      {"mimamori_service_up", "1 when the Windows service is Running, 0 when not or missing."},
   };
   return known;
 }

@@ -270,6 +270,7 @@ class ProcessMonitor final : public Monitor {
   const std::string& NodeName() const override { return config_->node; }
   std::chrono::seconds Interval() const override { return config_->interval; }
   int FailureThreshold() const override { return config_->failure_threshold; }
+  std::size_t CheckCount() const override { return config_->watched.size(); }
 
   void Start(std::function<void(CheckReport)> done) override {
     std::vector<Oid> roots = {kHrSWRunEntry.Child({kHrSWRunName}),

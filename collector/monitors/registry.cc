@@ -1,18 +1,50 @@
 #include "collector/monitors/registry.h"
 
+#include <stdexcept>
+
 #include "collector/monitors/ping_monitor.h"
 #include "collector/monitors/port_monitor.h"
 #include "collector/monitors/process_monitor.h"
 #include "collector/monitors/resource_monitor.h"
+#include "collector/monitors/service_monitor.h"
 #include "collector/monitors/web_monitor.h"
+#include "collector/net/http_client.h"
+#include "collector/net/pinger.h"
+#include "collector/net/snmp_client.h"
 
 namespace mimamori::collector {
+namespace {
+
+// Engines for monitors that are counted, never started.
+struct NotStarted final : Pinger, SnmpClient, HttpClient, TcpProbe, Clock {
+  static constexpr const char* kWhy = "engine not started (the monitors are only counted)";
+  void Ping(const std::string&, const PingSettings&, std::function<void(PingOutcome)>) override {
+    throw std::logic_error(kWhy);
+  }
+  void Get(const SnmpTarget&, std::vector<proto::Oid>, std::function<void(SnmpResult)>) override {
+    throw std::logic_error(kWhy);
+  }
+  void Walk(const SnmpTarget&, std::vector<proto::Oid>, std::function<void(SnmpResult)>) override {
+    throw std::logic_error(kWhy);
+  }
+  void Get(const std::string&, std::chrono::milliseconds,
+           std::function<void(HttpResponse)>) override {
+    throw std::logic_error(kWhy);
+  }
+  void Connect(const std::string&, std::uint16_t, std::chrono::milliseconds,
+               std::function<void(TcpProbeResult)>) override {
+    throw std::logic_error(kWhy);
+  }
+  TimePoint Now() const override { return TimePoint{}; }
+};
+
+}  // namespace
 
 const std::vector<MonitorKind>& MonitorKinds() {
   static const std::vector<MonitorKind> kinds = {
       {"ping", &MakePingMonitors},       {"resource", &MakeResourceMonitors},
       {"process", &MakeProcessMonitors}, {"port", &MakePortMonitors},
-      {"web", &MakeWebMonitors},
+      {"service", &MakeServiceMonitors}, {"web", &MakeWebMonitors},
   };
   return kinds;
 }
@@ -31,6 +63,21 @@ std::vector<std::shared_ptr<Monitor>> CreateMonitors(const Inventory& inventory,
     }
   }
   return all;
+}
+
+std::size_t CountChecks(const Inventory& inventory, const std::vector<MonitorKind>& kinds) {
+  NotStarted engines;
+  MonitorServices services{engines, engines, engines, engines, engines};
+  std::size_t checks = 0;
+  for (const Node& node : inventory.nodes) {
+    if (!node.enabled) continue;  // as CreateMonitors: nothing is scheduled for it
+    for (const MonitorKind& kind : kinds) {
+      for (const auto& monitor : kind.create(node, inventory, services)) {
+        checks += monitor->CheckCount();
+      }
+    }
+  }
+  return checks;
 }
 
 }  // namespace mimamori::collector

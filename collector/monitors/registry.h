@@ -21,4 +21,11 @@ const std::vector<MonitorKind>& MonitorKinds();
 std::vector<std::shared_ptr<Monitor>> CreateMonitors(const Inventory& inventory,
                                                      MonitorServices& services);
 
+/// The checks the scheduler would run for `inventory` (what --check-config
+/// prints): the monitors `kinds` create, each counted by CheckCount(). An
+/// inventory entry no kind runs is not counted. Builds the monitors over
+/// engines that are never started, so it needs no sockets or privileges.
+std::size_t CountChecks(const Inventory& inventory,
+                        const std::vector<MonitorKind>& kinds = MonitorKinds());
+
 }  // namespace mimamori::collector

@@ -144,6 +144,7 @@ class WebMonitor final : public Monitor {
   const std::string& NodeName() const override { return config_->node; }
   std::chrono::seconds Interval() const override { return interval_; }
   int FailureThreshold() const override { return failure_threshold_; }
+  std::size_t CheckCount() const override { return config_->checks.size(); }
 
   void Start(std::function<void(CheckReport)> done) override {
     auto run = std::make_shared<Gather<HttpResponse>>(

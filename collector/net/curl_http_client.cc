@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 
+#include <cerrno>
 #include <memory>
 #include <stdexcept>
 #include <unordered_map>
@@ -29,8 +30,34 @@ CURLM* Multi(void* multi) { return static_cast<CURLM*>(multi); }
 
 HttpResponse Failed(std::string error) {
   HttpResponse response;
+  response.failure = HttpFailure::kOther;
   response.error = std::move(error);
   return response;
+}
+
+HttpFailure Classify(CURLcode code, long os_errno) {
+  switch (code) {
+    case CURLE_OPERATION_TIMEDOUT:
+      return HttpFailure::kTimeout;
+    case CURLE_COULDNT_RESOLVE_HOST:
+      return HttpFailure::kResolve;
+    case CURLE_COULDNT_CONNECT:
+      return os_errno == ECONNREFUSED ? HttpFailure::kRefused : HttpFailure::kConnect;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_ENGINE_INITFAILED:
+    case CURLE_USE_SSL_FAILED:
+      return HttpFailure::kTls;
+    default:
+      return HttpFailure::kOther;
+  }
 }
 
 }  // namespace
@@ -41,6 +68,7 @@ struct CurlHttpClient::Transfer {
   explicit Transfer(Request r, std::size_t cap) : request(std::move(r)), max_body(cap) {}
   ~Transfer() {
     if (easy != nullptr) curl_easy_cleanup(easy);
+    if (headers != nullptr) curl_slist_free_all(headers);
   }
   Transfer(const Transfer&) = delete;
   Transfer& operator=(const Transfer&) = delete;
@@ -77,6 +105,9 @@ struct CurlHttpClient::Transfer {
       response.complete = true;
       response.error = "body truncated at " + std::to_string(max_body) + " bytes";
     } else {
+      long os_errno = 0;
+      curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &os_errno);
+      response.failure = Classify(code, os_errno);
       response.error = error[0] != '\0' ? error : curl_easy_strerror(code);
     }
     return response;
@@ -85,6 +116,7 @@ struct CurlHttpClient::Transfer {
   Request request;
   std::size_t max_body;
   CURL* easy = nullptr;
+  curl_slist* headers = nullptr;
   std::string body;
   bool truncated = false;
   char error[CURL_ERROR_SIZE] = {};
@@ -118,10 +150,25 @@ void CurlHttpClient::Get(const std::string& url, std::chrono::milliseconds timeo
   }
   {
     std::lock_guard lock(mutex_);
-    queue_.push_back(Request{url, timeout, std::move(done)});
+    queue_.push_back(Request{url, timeout, std::move(done), std::nullopt});
   }
   // Interrupts a curl_multi_poll in progress (or makes the next return at
   // once), so the request starts without waiting for the poll timeout.
+  curl_multi_wakeup(Multi(multi_));
+}
+
+void CurlHttpClient::Post(HttpPost request, std::function<void(HttpResponse)> done) {
+  if (request.timeout <= std::chrono::milliseconds::zero()) {
+    throw std::invalid_argument("HTTP client: POST " + request.url +
+                                ": timeout must be positive, got " +
+                                std::to_string(request.timeout.count()) + " ms");
+  }
+  {
+    std::lock_guard lock(mutex_);
+    Request queued{request.url, request.timeout, std::move(done), std::nullopt};
+    queued.post.emplace(std::move(request));
+    queue_.push_back(std::move(queued));
+  }
   curl_multi_wakeup(Multi(multi_));
 }
 
@@ -144,7 +191,27 @@ void CurlHttpClient::Run() {
       if (rc == CURLE_OK) rc = curl_easy_setopt(easy, option, value);
     };
     set(CURLOPT_URL, transfer->request.url.c_str());
-    set(CURLOPT_HTTPGET, 1L);
+    const std::optional<HttpPost>& post = transfer->request.post;
+    if (post) {
+      set(CURLOPT_POST, 1L);
+      // The request owns the body until the transfer ends; no copy needed.
+      set(CURLOPT_POSTFIELDS, post->body.c_str());
+      set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(post->body.size()));
+      transfer->headers =
+          curl_slist_append(transfer->headers, ("Content-Type: " + post->content_type).c_str());
+      // No "Expect: 100-continue" round trip before bodies over 1 KiB: a
+      // WinRM listener answers the whole request at once anyway.
+      transfer->headers = curl_slist_append(transfer->headers, "Expect:");
+      set(CURLOPT_HTTPHEADER, transfer->headers);
+      if (!post->user.empty()) {
+        set(CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
+        set(CURLOPT_USERNAME, post->user.c_str());
+        // libcurl keeps its own copy for the transfer.
+        set(CURLOPT_PASSWORD, post->password.Reveal().c_str());
+      }
+    } else {
+      set(CURLOPT_HTTPGET, 1L);
+    }
     set(CURLOPT_TIMEOUT_MS, static_cast<long>(transfer->request.timeout.count()));
     // Many threads, no SIGALRM: signals would hit arbitrary collector threads.
     set(CURLOPT_NOSIGNAL, 1L);
@@ -154,10 +221,14 @@ void CurlHttpClient::Run() {
     // An inventory URL must not read local files or speak other protocols.
     set(CURLOPT_PROTOCOLS_STR, "http,https");
     set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    set(CURLOPT_FOLLOWLOCATION, options_.follow_redirects ? 1L : 0L);
+    // A POST never follows a redirect: it would carry the credentials to
+    // wherever the Location points.
+    set(CURLOPT_FOLLOWLOCATION, options_.follow_redirects && !post ? 1L : 0L);
     set(CURLOPT_MAXREDIRS, 5L);
-    set(CURLOPT_SSL_VERIFYPEER, options_.verify_tls ? 1L : 0L);
-    set(CURLOPT_SSL_VERIFYHOST, options_.verify_tls ? 2L : 0L);
+    const bool verify = post ? post->verify_tls : options_.verify_tls;
+    set(CURLOPT_SSL_VERIFYPEER, verify ? 1L : 0L);
+    set(CURLOPT_SSL_VERIFYHOST, verify ? 2L : 0L);
+    if (post && !post->ca_file.empty()) set(CURLOPT_CAINFO, post->ca_file.c_str());
     set(CURLOPT_PROXY, options_.proxy.c_str());
     set(CURLOPT_USERAGENT, options_.user_agent.c_str());
     // Every check opens its own connection, as a user's browser would after

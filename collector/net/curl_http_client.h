@@ -7,6 +7,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -72,12 +73,18 @@ class CurlHttpClient final : public HttpClient {
 
   void Get(const std::string& url, std::chrono::milliseconds timeout,
            std::function<void(HttpResponse)> done) override;
+  /// As Get, with the request's own TLS settings (Options::verify_tls is
+  /// for GETs only) and Basic auth sent up front. The password is handed to
+  /// libcurl only; no error text contains it. Throws std::invalid_argument
+  /// on a non-positive timeout.
+  void Post(HttpPost request, std::function<void(HttpResponse)> done) override;
 
  private:
   struct Request {
     std::string url;
     std::chrono::milliseconds timeout;
     std::function<void(HttpResponse)> done;
+    std::optional<HttpPost> post;  ///< set for a POST
   };
   struct Transfer;
 
