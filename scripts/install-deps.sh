@@ -29,6 +29,8 @@ packages=(
   # collector: the WinRM monitor (libxml2, python3-winrm as the cross-check
   # client), message rules (RE2), the PostgreSQL ledger, rsyslog as a peer
   libxml2-dev python3-winrm libre2-dev postgresql libpq-dev rsyslog
+  # the WinRM HTTPS test makes a throwaway certificate with the openssl tool
+  openssl
 )
 
 missing=()
