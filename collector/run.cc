@@ -101,11 +101,12 @@ int Run(const CommandLine& command_line) {
     }
   }
   if (command_line.check_config) {
-    std::printf("%s: OK: %zu systems, %zu nodes, %s; templates %s OK\n",
-                command_line.config_path.c_str(), inventory->systems.size(),
-                inventory->nodes.size(),
-                inventory->DescribeChecks(std::chrono::system_clock::now()).c_str(),
-                inventory->alerting.templates.c_str());
+    std::printf(
+        "%s: OK: %zu systems, %zu nodes, %s; templates %s OK\n", command_line.config_path.c_str(),
+        inventory->systems.size(), inventory->nodes.size(),
+        inventory->DescribeChecks(std::chrono::system_clock::now(), ScheduledChecks(*inventory))
+            .c_str(),
+        inventory->alerting.templates.c_str());
     return 0;
   }
 

@@ -6,6 +6,7 @@
 #include "collector/alerting/monthly_report.h"
 #include "collector/ctl/commands.h"
 #include "collector/inventory/inventory_loader.h"
+#include "collector/monitors/registry.h"
 
 namespace mimamori::collector::ctl {
 namespace {
@@ -52,7 +53,7 @@ int CheckConfigCommand(Session& session, const Words& words) {
   std::error_code ec;
   std::cout << path << ": OK: " << shared->systems.size() << " systems, " << shared->nodes.size()
             << " nodes, " << shared->alerting.suppressions.size() << " configured suppressions\n"
-            << "checks: " << shared->DescribeChecks(session.now()) << "\n"
+            << "checks: " << shared->DescribeChecks(session.now(), ScheduledChecks(*shared)) << "\n"
             << shared->alerting.templates << ": OK: " << kAllMailKinds.size() << " templates\n"
             << "ledger: " << ledger
             << (std::filesystem::exists(ledger, ec) ? "" : " (not created yet)") << "\n";

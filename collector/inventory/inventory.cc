@@ -121,27 +121,21 @@ NodeState Node::StateAt(std::chrono::system_clock::time_point at) const {
   return NodeState::kMonitored;
 }
 
-std::size_t Inventory::ChecksOf(const Node& node) const {
-  auto hours = defaults.hours.find(LevelOf(node));
-  const bool pinged = hours == defaults.hours.end() || hours->second.ping;
-  return (pinged ? 1 : 0) + (node.resource ? 1 : 0) + node.processes.size() + node.ports.size() +
-         node.services.size() + node.web.size();
-}
-
 std::map<NodeState, Inventory::StateCount> Inventory::CountByState(
-    std::chrono::system_clock::time_point at) const {
+    std::chrono::system_clock::time_point at, const ChecksOfNode& checks_of) const {
   std::map<NodeState, StateCount> counts;
   for (NodeState s : kAllNodeStates) counts[s] = {};
   for (const Node& node : nodes) {
     StateCount& c = counts[node.StateAt(at)];
     ++c.nodes;
-    c.checks += ChecksOf(node);
+    c.checks += checks_of(node);
   }
   return counts;
 }
 
-std::string Inventory::DescribeChecks(std::chrono::system_clock::time_point at) const {
-  const auto counts = CountByState(at);
+std::string Inventory::DescribeChecks(std::chrono::system_clock::time_point at,
+                                      const ChecksOfNode& checks_of) const {
+  const auto counts = CountByState(at, checks_of);
   auto part = [&](NodeState state) -> std::string {
     const StateCount& c = counts.at(state);
     if (c.nodes == 0) return "";

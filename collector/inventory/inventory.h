@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -375,21 +376,23 @@ struct Inventory {
   /// system (hosts, storage, network) are watched 24x365 like level A.
   ServiceLevel LevelOf(const Node& node) const;
 
-  /// The checks a node runs when it runs: ping unless its level is not
-  /// pinged (C-dev), resource when on, and each process, port, service and
-  /// web check.
-  std::size_t ChecksOf(const Node& node) const;
+  /// The checks a node runs when it runs. The inventory cannot tell (an
+  /// entry no monitor kind runs must not be counted): the monitor registry
+  /// answers it (ScheduledChecks in collector/monitors/registry.h).
+  using ChecksOfNode = std::function<std::size_t(const Node&)>;
 
   /// Nodes and their checks per state at `at`: what really runs.
   struct StateCount {
     std::size_t nodes = 0;
     std::size_t checks = 0;
   };
-  std::map<NodeState, StateCount> CountByState(std::chrono::system_clock::time_point at) const;
+  std::map<NodeState, StateCount> CountByState(std::chrono::system_clock::time_point at,
+                                               const ChecksOfNode& checks_of) const;
   /// For --check-config: "14 checks run: 9 monitored (3 nodes), 5
   /// acceptance-testing (1 node); not run: 3 before-go-live (1 node), 2
   /// disabled (1 node)"; states without nodes are left out.
-  std::string DescribeChecks(std::chrono::system_clock::time_point at) const;
+  std::string DescribeChecks(std::chrono::system_clock::time_point at,
+                             const ChecksOfNode& checks_of) const;
 };
 
 }  // namespace mimamori::collector

@@ -1,5 +1,7 @@
 #include "collector/metrics/collector_metrics.h"
 
+#include "collector/monitors/registry.h"
+
 #include <set>
 
 namespace mimamori::collector {
@@ -230,7 +232,7 @@ void CollectorMetrics::EventsQueued(std::size_t queued, std::uint64_t dropped) {
 }
 
 void CollectorMetrics::PublishNodeStates(const Inventory& inventory, TimePoint now) {
-  for (const auto& [state, count] : inventory.CountByState(now)) {
+  for (const auto& [state, count] : inventory.CountByState(now, ScheduledChecks(inventory))) {
     const std::string name(NodeStateName(state));
     nodes_by_state_.Add({{"state", name}}).Set(static_cast<double>(count.nodes));
     checks_by_state_.Add({{"state", name}}).Set(static_cast<double>(count.checks));

@@ -65,19 +65,30 @@ std::vector<std::shared_ptr<Monitor>> CreateMonitors(const Inventory& inventory,
   return all;
 }
 
-std::size_t CountChecks(const Inventory& inventory, const std::vector<MonitorKind>& kinds) {
+std::size_t ChecksOf(const Node& node, const Inventory& inventory,
+                     const std::vector<MonitorKind>& kinds) {
   NotStarted engines;
   MonitorServices services{engines, engines, engines, engines, engines};
   std::size_t checks = 0;
-  for (const Node& node : inventory.nodes) {
-    if (!node.enabled) continue;  // as CreateMonitors: nothing is scheduled for it
-    for (const MonitorKind& kind : kinds) {
-      for (const auto& monitor : kind.create(node, inventory, services)) {
-        checks += monitor->CheckCount();
-      }
+  for (const MonitorKind& kind : kinds) {
+    for (const auto& monitor : kind.create(node, inventory, services)) {
+      checks += monitor->CheckCount();
     }
   }
   return checks;
+}
+
+std::size_t CountChecks(const Inventory& inventory, const std::vector<MonitorKind>& kinds) {
+  std::size_t checks = 0;
+  for (const Node& node : inventory.nodes) {
+    if (!node.enabled) continue;  // as CreateMonitors: nothing is scheduled for it
+    checks += ChecksOf(node, inventory, kinds);
+  }
+  return checks;
+}
+
+Inventory::ChecksOfNode ScheduledChecks(const Inventory& inventory) {
+  return [&inventory](const Node& node) { return ChecksOf(node, inventory); };
 }
 
 }  // namespace mimamori::collector

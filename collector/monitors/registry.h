@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "collector/core/monitor.h"
+#include "collector/inventory/inventory.h"
 
 namespace mimamori::collector {
 
@@ -27,5 +28,13 @@ std::vector<std::shared_ptr<Monitor>> CreateMonitors(const Inventory& inventory,
 /// engines that are never started, so it needs no sockets or privileges.
 std::size_t CountChecks(const Inventory& inventory,
                         const std::vector<MonitorKind>& kinds = MonitorKinds());
+
+/// The checks `kinds` would schedule for one node if it were enabled (a
+/// disabled node's count is what enabling it would add).
+std::size_t ChecksOf(const Node& node, const Inventory& inventory,
+                     const std::vector<MonitorKind>& kinds = MonitorKinds());
+
+/// ChecksOf as the inventory's per-state counts take it.
+Inventory::ChecksOfNode ScheduledChecks(const Inventory& inventory);
 
 }  // namespace mimamori::collector

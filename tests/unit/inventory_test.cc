@@ -7,6 +7,7 @@
 #include <set>
 
 #include "collector/inventory/inventory_loader.h"
+#include "collector/monitors/registry.h"
 
 namespace mimamori::collector {
 namespace {
@@ -480,7 +481,7 @@ nodes:
   EXPECT_EQ(*next.monitoring_starts,
             std::chrono::sys_days{std::chrono::year{2027} / 1 / 3} + std::chrono::hours{15});
   const auto before = *next.monitoring_starts - std::chrono::minutes(1);
-  auto counts = inventory.CountByState(before);
+  auto counts = inventory.CountByState(before, ScheduledChecks(inventory));
   EXPECT_EQ(counts[NodeState::kMonitored].nodes, 1u);
   EXPECT_EQ(counts[NodeState::kMonitored].checks, 2u);  // ping, resource
   EXPECT_EQ(counts[NodeState::kDisabled].checks, 3u);
@@ -488,14 +489,14 @@ nodes:
   // test01: ping, resource; dev01 (C-dev, not pinged): resource.
   EXPECT_EQ(counts[NodeState::kAcceptanceTesting].nodes, 2u);
   EXPECT_EQ(counts[NodeState::kAcceptanceTesting].checks, 3u);
-  EXPECT_EQ(inventory.DescribeChecks(before),
+  EXPECT_EQ(inventory.DescribeChecks(before, ScheduledChecks(inventory)),
             "5 checks run: 2 monitored (1 node), 3 acceptance-testing (2 nodes); not run: 4 "
             "before-go-live (1 node), 3 disabled (1 node)");
-  EXPECT_EQ(inventory.DescribeChecks(*next.monitoring_starts),
+  EXPECT_EQ(inventory.DescribeChecks(*next.monitoring_starts, ScheduledChecks(inventory)),
             "9 checks run: 8 monitored (3 nodes), 1 acceptance-testing (1 node); not run: 3 "
             "disabled (1 node)");
-  EXPECT_EQ(Parse("nodes: [{name: a, address: 10.0.0.1}]\n").DescribeChecks({}),
-            "2 checks run: 2 monitored (1 node)");
+  const Inventory one = Parse("nodes: [{name: a, address: 10.0.0.1}]\n");
+  EXPECT_EQ(one.DescribeChecks({}, ScheduledChecks(one)), "2 checks run: 2 monitored (1 node)");
 }
 
 // One document names the platform differently in the suppression mails.
