@@ -10,6 +10,7 @@ namespace mimamori::agent {
 namespace {
 
 using proto::Oid;
+using proto::StringIndex;
 using proto::Value;
 
 // Win32 dwCurrentState values.
@@ -99,14 +100,6 @@ class LanMgrServicesProvider final : public MibProvider {
 };
 
 }  // namespace
-
-std::vector<std::uint32_t> StringIndex(std::string_view text) {
-  std::vector<std::uint32_t> index;
-  index.reserve(text.size() + 1);
-  index.push_back(static_cast<std::uint32_t>(text.size()));
-  for (const char c : text) index.push_back(static_cast<unsigned char>(c));
-  return index;
-}
 
 std::unique_ptr<MibProvider> MakeLanMgrServicesProvider(const ProviderContext& context) {
   return std::make_unique<LanMgrServicesProvider>(context);

@@ -11,6 +11,7 @@ namespace mimamori::agent {
 namespace {
 
 using proto::Oid;
+using proto::StringIndex;
 using proto::Value;
 
 // mimamoriServiceEntry columns.

@@ -26,10 +26,6 @@ std::unique_ptr<MibProvider> MakeLanMgrServicesProvider(const ProviderContext& c
 /// every service whatever its state, indexed by the key name ("W3SVC").
 std::unique_ptr<MibProvider> MakeMimamoriServicesProvider(const ProviderContext& context);
 
-/// A string index as SNMP encodes a non-IMPLIED OCTET STRING: its length,
-/// then one sub-identifier per octet.
-std::vector<std::uint32_t> StringIndex(std::string_view text);
-
 /// An index longer than this would push the instance's OID past SNMP's 128
 /// sub-identifiers; such a service is left out.
 inline constexpr std::size_t kMaxServiceIndexOctets = 100;

@@ -215,11 +215,7 @@ class ServiceMonitor final : public Monitor {
 }  // namespace
 
 proto::Oid ServiceTableOid(std::uint32_t column, const std::string& service) {
-  proto::Oid oid = kMimamoriServiceEntry;
-  oid.Append(column);
-  oid.Append(static_cast<std::uint32_t>(service.size()));
-  for (unsigned char c : service) oid.Append(c);
-  return oid;
+  return kMimamoriServiceEntry.Child({column}).Child(proto::StringIndex(service));
 }
 
 std::vector<std::unique_ptr<Monitor>> MakeServiceMonitors(const Node& node,

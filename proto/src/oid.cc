@@ -56,4 +56,12 @@ Oid Oid::Child(std::span<const std::uint32_t> tail) const {
   return Oid(std::move(arcs));
 }
 
+std::vector<std::uint32_t> StringIndex(std::string_view text) {
+  std::vector<std::uint32_t> index;
+  index.reserve(text.size() + 1);
+  index.push_back(static_cast<std::uint32_t>(text.size()));
+  for (const char c : text) index.push_back(static_cast<unsigned char>(c));
+  return index;
+}
+
 }  // namespace mimamori::proto

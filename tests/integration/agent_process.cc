@@ -689,6 +689,14 @@ std::optional<double> GetNumber(const std::string& endpoint, const std::string& 
   return binds[0].Number();
 }
 
+std::optional<std::string> FindPython(const std::string& modules) {
+  for (const char* python : {"/usr/bin/python3", "python3"}) {
+    if (RunCommand({python, "-c", "import " + modules}, std::chrono::seconds(30)).exit_code == 0)
+      return python;
+  }
+  return std::nullopt;
+}
+
 std::filesystem::path SourceDir() { return MIMAMORI_SOURCE_DIR; }
 
 std::optional<std::filesystem::path> SharedMibDir() {

@@ -239,6 +239,12 @@ bool WaitFor(Predicate predicate, std::chrono::milliseconds timeout,
   }
 }
 
+/// The first python3 that can import `modules` ("winrm, xmltodict"):
+/// Debian's /usr/bin/python3 first, since a pyenv or venv python3 earlier in
+/// PATH does not see Debian's packages (aiosmtpd, python3-winrm). nullopt
+/// when none can; callers skip.
+std::optional<std::string> FindPython(const std::string& modules);
+
 /// Source tree and MIB directory helpers.
 std::filesystem::path SourceDir();
 /// The standard MIB files (../shared/mibs beside the repository), or nullopt

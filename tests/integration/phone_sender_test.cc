@@ -37,6 +37,7 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using mimamori::testing::ChildProcess;
 using mimamori::testing::CommandResult;
+using mimamori::testing::FindPython;
 using mimamori::testing::ReadFile;
 using mimamori::testing::RunCommand;
 using mimamori::testing::SourceDir;
@@ -352,15 +353,6 @@ TEST(PhoneCommand, MissingIdempotencyKeyIsRefused) {
 
 // ---------------------------------------------------------------- webhook
 
-// The first python3 that has http.server: Debian's first, since a pyenv or
-// venv python3 earlier in PATH may be broken.
-std::optional<std::string> FindPython() {
-  for (const char* python : {"/usr/bin/python3", "python3"}) {
-    if (RunCommand({python, "-c", "import http.server, json"}, 30s).exit_code == 0) return python;
-  }
-  return std::nullopt;
-}
-
 /// phone_webhook_server.py on 127.0.0.1:<ephemeral>.
 class WebhookServer {
  public:
@@ -425,7 +417,7 @@ class WebhookServer {
 class PhoneWebhookTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    python_ = FindPython();
+    python_ = FindPython("http.server, json");
     if (!python_) GTEST_SKIP() << "no python3 with http.server (Debian package python3)";
   }
 

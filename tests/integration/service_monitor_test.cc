@@ -40,6 +40,7 @@ namespace {
 using namespace std::chrono_literals;
 using mimamori::testing::ChildProcess;
 using mimamori::testing::CommandResult;
+using mimamori::testing::FindPython;
 using mimamori::testing::ReadFile;
 using mimamori::testing::RunCommand;
 using mimamori::testing::TempDir;
@@ -50,15 +51,6 @@ constexpr const char* kPassword = "pa$$ w0rd<&>";
 
 fs::path Script(const std::string& name) {
   return fs::path(MIMAMORI_SOURCE_DIR) / "tests" / "integration" / name;
-}
-
-// Debian's python3 first: a pyenv or venv python3 earlier in PATH lacks
-// Debian's python3-winrm.
-std::optional<std::string> FindPython(const std::string& modules) {
-  for (const char* python : {"/usr/bin/python3", "python3"}) {
-    if (RunCommand({python, "-c", "import " + modules}, 30s).exit_code == 0) return python;
-  }
-  return std::nullopt;
 }
 
 // The services every test serves; the same JSON feeds the SNMP table.

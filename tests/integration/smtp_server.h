@@ -31,6 +31,8 @@
 #include <utility>
 #include <vector>
 
+#include "tests/integration/agent_process.h"
+
 namespace mimamori::testing {
 
 inline constexpr char kSmtpServerScript[] = R"PY(
@@ -139,16 +141,8 @@ inline std::string ReadAll(const std::filesystem::path& path) {
   return out.str();
 }
 
-/// The first python3 that can import aiosmtpd: Debian's /usr/bin/python3
-/// first, since a pyenv or venv python3 earlier in PATH does not see
-/// Debian's packages.
-inline std::optional<std::string> FindPython() {
-  for (const char* python : {"/usr/bin/python3", "python3"}) {
-    const std::string probe = std::string(python) + " -c 'import aiosmtpd' >/dev/null 2>&1";
-    if (std::system(probe.c_str()) == 0) return python;
-  }
-  return std::nullopt;
-}
+/// The first python3 that can import aiosmtpd (FindPython in agent_process.h).
+inline std::optional<std::string> FindPython() { return FindPython("aiosmtpd"); }
 
 /// Polls `done` every few milliseconds until it holds or `timeout` passes;
 /// for waiting on another process, whose progress has no other signal here.

@@ -20,6 +20,7 @@ namespace mimamori::agent {
 namespace {
 
 using proto::Oid;
+using proto::StringIndex;
 using proto::Value;
 using testing::CollectInstances;
 using testing::ExpectValue;

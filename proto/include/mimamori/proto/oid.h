@@ -52,4 +52,9 @@ class Oid {
   std::vector<std::uint32_t> arcs_;
 };
 
+/// A string index as SNMP encodes a non-IMPLIED OCTET STRING: its length,
+/// then one sub-identifier per octet. The agent builds its service tables'
+/// instances with it and the collector asks for them the same way.
+std::vector<std::uint32_t> StringIndex(std::string_view text);
+
 }  // namespace mimamori::proto
