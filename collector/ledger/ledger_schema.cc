@@ -1,0 +1,193 @@
+// The ledger's schema and its migrations (PRAGMA user_version steps).
+#include "collector/ledger/ledger.h"
+
+#include "collector/ledger/ledger_sqlite.h"
+
+namespace mimamori::collector {
+
+using namespace ledger_internal;  // NOLINT: this file is the ledger
+
+namespace {
+
+// ---------------------------------------------------------------------------
+// The schema. Step i takes user_version i to i + 1. Append only.
+
+// Version 1. Names follow the operator's words. CHECKs repeat the C++
+// enums so that a hand edit in the sqlite3 shell cannot put a value in the
+// file that the collector would then refuse to read.
+constexpr const char* kSchemaV1 = R"sql(
+CREATE TABLE ledger_info (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+-- Random per file: generated Message-IDs stay unique even if the file is
+-- lost and recreated and report ids start again at 1.
+INSERT INTO ledger_info (key, value) VALUES ('message_id_token', lower(hex(randomblob(8))));
+
+-- AUTOINCREMENT everywhere: ids are never reused, so an id in a mail or a
+-- log line always means the same row.
+CREATE TABLE incidents (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  class TEXT NOT NULL DEFAULT 'trouble' CHECK (class IN ('trouble')),
+  scope TEXT NOT NULL CHECK (scope IN ('platform', 'vm')),
+  title TEXT NOT NULL CHECK (title <> ''),
+  priority TEXT NOT NULL CHECK (priority IN ('high', 'low')),
+  service_level TEXT NOT NULL CHECK (service_level IN ('A', 'B', 'C', 'C-dev', '')),
+  status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed')),
+  opened_at INTEGER NOT NULL,
+  detected_at INTEGER NOT NULL,
+  closed_at INTEGER,
+  closed_by TEXT NOT NULL DEFAULT '',
+  acknowledged_at INTEGER,
+  acknowledged_by TEXT NOT NULL DEFAULT '',
+  CHECK (scope = 'platform' OR service_level <> ''),
+  CHECK ((status = 'closed') = (closed_at IS NOT NULL)),
+  CHECK (closed_at IS NULL OR closed_at >= detected_at)
+);
+CREATE INDEX incidents_by_status ON incidents (status, detected_at);
+CREATE INDEX incidents_by_detection ON incidents (detected_at);
+
+CREATE TABLE incident_monitors (
+  incident_id INTEGER NOT NULL REFERENCES incidents (id),
+  node TEXT NOT NULL CHECK (node <> ''),
+  monitor TEXT NOT NULL CHECK (monitor <> ''),
+  system TEXT NOT NULL DEFAULT '',
+  attached_at INTEGER NOT NULL,
+  PRIMARY KEY (incident_id, node, monitor)
+) WITHOUT ROWID;
+CREATE INDEX incident_monitors_by_monitor ON incident_monitors (node, monitor);
+
+CREATE TABLE incident_affected_vms (
+  incident_id INTEGER NOT NULL REFERENCES incidents (id),
+  vm TEXT NOT NULL CHECK (vm <> ''),
+  system TEXT NOT NULL DEFAULT '',
+  host TEXT NOT NULL DEFAULT '',
+  added_at INTEGER NOT NULL,
+  PRIMARY KEY (incident_id, vm)
+) WITHOUT ROWID;
+
+CREATE TABLE incident_events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  incident_id INTEGER NOT NULL REFERENCES incidents (id),
+  at INTEGER NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('opened', 'state-change', 'priority-change', 'acknowledged',
+                                     'progress', 'work-start', 'work-done', 'closed')),
+  actor TEXT NOT NULL CHECK (actor <> ''),
+  node TEXT NOT NULL DEFAULT '',
+  monitor TEXT NOT NULL DEFAULT '',
+  text TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX incident_events_by_incident ON incident_events (incident_id, at, id);
+
+CREATE TABLE suppressions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  target_kind TEXT NOT NULL CHECK (target_kind IN ('node', 'system')),
+  target TEXT NOT NULL CHECK (target <> ''),
+  starts_at INTEGER NOT NULL,
+  ends_at INTEGER NOT NULL,
+  reason TEXT NOT NULL DEFAULT '',
+  requested_by TEXT NOT NULL CHECK (requested_by <> ''),
+  created_at INTEGER NOT NULL,
+  cancelled_at INTEGER,
+  start_mail_sent INTEGER NOT NULL DEFAULT 0 CHECK (start_mail_sent IN (0, 1)),
+  end_mail_sent INTEGER NOT NULL DEFAULT 0 CHECK (end_mail_sent IN (0, 1)),
+  CHECK (ends_at > starts_at)
+);
+CREATE INDEX suppressions_by_end ON suppressions (ends_at);
+
+-- The outbox and the record of every report.
+CREATE TABLE reports (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  incident_id INTEGER REFERENCES incidents (id),
+  suppression_id INTEGER REFERENCES suppressions (id),
+  report_number INTEGER NOT NULL CHECK (report_number >= 1),
+  kind TEXT NOT NULL CHECK (kind IN ('first', 'continuing', 'final', 'work-start', 'work-done',
+                                     'suppression-start', 'monitoring-resumed')),
+  channel TEXT NOT NULL CHECK (channel IN ('mail', 'phone')),
+  recipients TEXT NOT NULL CHECK (recipients <> ''),  -- one per line
+  subject TEXT NOT NULL,
+  body TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  due_at INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  status TEXT NOT NULL DEFAULT 'pending'
+      CHECK (status IN ('pending', 'sending', 'sent', 'failed-permanently')),
+  attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+  next_attempt_at INTEGER NOT NULL,
+  claimed_at INTEGER,
+  sent_at INTEGER,
+  -- Derived, so it can never disagree with the two times it compares.
+  on_time INTEGER GENERATED ALWAYS AS
+      (CASE WHEN sent_at IS NULL THEN NULL ELSE sent_at <= due_at END) VIRTUAL,
+  last_error TEXT NOT NULL DEFAULT '',
+  server_reply TEXT NOT NULL DEFAULT '',
+  CHECK ((incident_id IS NULL) <> (suppression_id IS NULL)),
+  CHECK ((suppression_id IS NOT NULL) = (kind IN ('suppression-start', 'monitoring-resumed'))),
+  CHECK ((status = 'sent') = (sent_at IS NOT NULL))
+);
+CREATE UNIQUE INDEX reports_by_message_id ON reports (message_id);
+-- "Never repeat": the same report of an incident, or the same suppression
+-- mail, cannot be queued twice, whatever the stage above does.
+CREATE UNIQUE INDEX reports_one_per_number ON reports (incident_id, report_number, channel)
+    WHERE incident_id IS NOT NULL;
+CREATE UNIQUE INDEX reports_one_per_suppression_mail ON reports (suppression_id, kind, channel)
+    WHERE suppression_id IS NOT NULL;
+CREATE INDEX reports_pending ON reports (due_at, id) WHERE status = 'pending';
+CREATE INDEX reports_by_incident ON reports (incident_id, created_at);
+CREATE INDEX reports_by_due ON reports (due_at);
+)sql";
+
+// Version 2: resource usage for the monthly report (spec section 6). One row
+// per node, monitor and Tokyo day rather than one per sample: 10,000 nodes x
+// 5 monitors every 5 minutes would be 14 million rows a day, while the report
+// needs only the average and the maximum. `last_at` makes a repeated offer of
+// the same sample harmless. `day` is the Tokyo date 'YYYY-MM-DD', so a text
+// comparison orders it and the sqlite3 shell reads it.
+constexpr const char* kSchemaV2 = R"sql(
+CREATE TABLE resource_usage (
+  node TEXT NOT NULL CHECK (node <> ''),
+  monitor TEXT NOT NULL CHECK (monitor <> ''),
+  day TEXT NOT NULL CHECK (day GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+  samples INTEGER NOT NULL CHECK (samples >= 1),
+  sum REAL NOT NULL,
+  max REAL NOT NULL,
+  last_at INTEGER NOT NULL,
+  PRIMARY KEY (node, monitor, day)
+) WITHOUT ROWID;
+-- The report reads a month across all nodes.
+CREATE INDEX resource_usage_by_day ON resource_usage (day);
+)sql";
+
+// v3: nothing confirmed is lost across a crash. A confirmed failure is
+// written before it waits in its grouping window (pending_changes), and each
+// monitor of an open incident keeps its latest status, so a restarted
+// collector presumes exactly that until the monitor's first check.
+constexpr const char* kSchemaV3 = R"sql(
+ALTER TABLE incident_monitors ADD COLUMN kind TEXT NOT NULL DEFAULT '';
+ALTER TABLE incident_monitors ADD COLUMN status TEXT NOT NULL DEFAULT 'CRITICAL'
+  CHECK (status IN ('OK', 'WARNING', 'CRITICAL', 'UNKNOWN'));
+ALTER TABLE incident_events ADD COLUMN to_status TEXT
+  CHECK (to_status IS NULL OR to_status IN ('OK', 'WARNING', 'CRITICAL', 'UNKNOWN'));
+CREATE TABLE pending_changes (
+  id INTEGER PRIMARY KEY,
+  node TEXT NOT NULL CHECK (node <> ''),
+  monitor TEXT NOT NULL CHECK (monitor <> ''),
+  kind TEXT NOT NULL,
+  from_status TEXT NOT NULL CHECK (from_status IN ('OK', 'WARNING', 'CRITICAL', 'UNKNOWN')),
+  to_status TEXT NOT NULL CHECK (to_status IN ('OK', 'WARNING', 'CRITICAL', 'UNKNOWN')),
+  detected_at INTEGER NOT NULL,
+  first_seen_at INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  value REAL,
+  recorded_at INTEGER NOT NULL
+);
+)sql";
+
+}  // namespace
+
+const std::vector<std::string>& LedgerMigrations() {
+  static const std::vector<std::string> migrations = {kSchemaV1, kSchemaV2, kSchemaV3};
+  return migrations;
+}
+
+}  // namespace mimamori::collector

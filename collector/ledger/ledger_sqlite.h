@@ -1,0 +1,368 @@
+// Internal to the ledger's SQLite backend: the statement wrapper, row
+// readers and time/name helpers shared by the files that implement Ledger
+// (one per group of tables). Not part of the ledger's interface.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "collector/ledger/ledger.h"
+
+namespace mimamori::collector::ledger_internal {
+
+using std::chrono::milliseconds;
+
+// ---------------------------------------------------------------------------
+// Names
+
+inline constexpr std::array<std::string_view, 7> kErrorKindNames = {
+    "storage", "busy", "schema", "duplicate", "not found", "wrong state", "invalid argument"};
+inline constexpr std::array<std::string_view, 2> kScopeNames = {"platform", "vm"};
+inline constexpr std::array<std::string_view, 2> kPriorityNames = {"high", "low"};
+inline constexpr std::array<std::string_view, 2> kIncidentStatusNames = {"open", "closed"};
+inline constexpr std::array<std::string_view, 8> kEventKindNames = {
+    "opened",   "state-change", "priority-change", "acknowledged",
+    "progress", "work-start",   "work-done",       "closed"};
+inline constexpr std::array<std::string_view, 7> kReportKindNames = {"first",
+                                                                     "continuing",
+                                                                     "final",
+                                                                     "work-start",
+                                                                     "work-done",
+                                                                     "suppression-start",
+                                                                     "monitoring-resumed"};
+inline constexpr std::array<std::string_view, 2> kChannelNames = {"mail", "phone"};
+inline constexpr std::array<std::string_view, 4> kReportStatusNames = {"pending", "sending", "sent",
+                                                                       "failed-permanently"};
+inline constexpr std::array<std::string_view, 2> kSuppressionTargetNames = {"node", "system"};
+inline constexpr std::array<std::string_view, 5> kLevels = {"A", "B", "C", "C-dev", ""};
+// In the order of Status's values.
+inline constexpr std::array<std::string_view, 4> kStatusNames = {"OK", "WARNING", "CRITICAL",
+                                                                 "UNKNOWN"};
+
+template <typename E, std::size_t N>
+inline std::string_view NameOf(E value, const std::array<std::string_view, N>& names) {
+  return names.at(static_cast<std::size_t>(value));
+}
+
+// ---------------------------------------------------------------------------
+// Time: INTEGER milliseconds since the Unix epoch.
+
+inline std::int64_t ToMs(LedgerTime t) {
+  return std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count();
+}
+inline LedgerTime FromMs(std::int64_t ms) {
+  return LedgerTime(std::chrono::duration_cast<LedgerTime::duration>(milliseconds(ms)));
+}
+
+inline std::string JoinLines(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& line : lines) {
+    if (!out.empty()) out += '\n';
+    out += line;
+  }
+  return out;
+}
+
+inline std::vector<std::string> SplitLines(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size() && !text.empty()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    out.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// A prepared statement. A failed prepare or bind is kept and returned by the
+// first Step, so call sites check one code.
+
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const std::string& sql) {
+    rc_ = sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt_, nullptr);
+  }
+  ~Stmt() { sqlite3_finalize(stmt_); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  Stmt& Bind(int i, std::int64_t v) { return Keep(sqlite3_bind_int64(stmt_, i, v)); }
+  Stmt& Bind(int i, int v) { return Keep(sqlite3_bind_int(stmt_, i, v)); }
+  Stmt& Bind(int i, std::string_view v) {
+    return Keep(
+        sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
+  }
+  Stmt& Bind(int i, const std::string& v) { return Bind(i, std::string_view(v)); }
+  Stmt& Bind(int i, const char* v) { return Bind(i, std::string_view(v)); }
+  Stmt& Bind(int i, LedgerTime t) { return Bind(i, ToMs(t)); }
+  Stmt& Bind(int i, double v) { return Keep(sqlite3_bind_double(stmt_, i, v)); }
+
+  /// Makes the statement ready to run again with new bindings, so a loop
+  /// pays for one prepare. A failed prepare stays failed.
+  void Reset() {
+    if (stmt_ == nullptr) return;
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  Stmt& Bind(int i, std::optional<std::int64_t> v) {
+    return v ? Bind(i, *v) : Keep(sqlite3_bind_null(stmt_, i));
+  }
+  Stmt& Bind(int i, std::optional<double> v) {
+    return v ? Bind(i, *v) : Keep(sqlite3_bind_null(stmt_, i));
+  }
+  Stmt& Bind(int i, std::optional<std::string_view> v) {
+    return v ? Bind(i, *v) : Keep(sqlite3_bind_null(stmt_, i));
+  }
+  Stmt& Bind(int i, std::optional<LedgerTime> t) {
+    return t ? Bind(i, *t) : Keep(sqlite3_bind_null(stmt_, i));
+  }
+
+  /// SQLITE_ROW, SQLITE_DONE, or an error code.
+  int Step() {
+    if (rc_ != SQLITE_OK) return rc_;
+    return sqlite3_step(stmt_);
+  }
+
+  bool Null(int c) const { return sqlite3_column_type(stmt_, c) == SQLITE_NULL; }
+  std::int64_t Int64(int c) const { return sqlite3_column_int64(stmt_, c); }
+  int Int(int c) const { return sqlite3_column_int(stmt_, c); }
+  double Double(int c) const { return sqlite3_column_double(stmt_, c); }
+  std::string Text(int c) const {
+    const unsigned char* p = sqlite3_column_text(stmt_, c);
+    return p ? std::string(reinterpret_cast<const char*>(p),
+                           static_cast<std::size_t>(sqlite3_column_bytes(stmt_, c)))
+             : std::string();
+  }
+  LedgerTime Time(int c) const { return FromMs(Int64(c)); }
+  std::optional<LedgerTime> OptTime(int c) const {
+    return Null(c) ? std::nullopt : std::optional<LedgerTime>(Time(c));
+  }
+  std::optional<std::int64_t> OptInt64(int c) const {
+    return Null(c) ? std::nullopt : std::optional<std::int64_t>(Int64(c));
+  }
+
+  /// Reads an enum column; an unknown text is recorded in `bad` (a file
+  /// written by a newer schema, or edited by hand).
+  template <typename E, std::size_t N>
+  E Enum(int c, const std::array<std::string_view, N>& names, std::string& bad) const {
+    std::string text = Text(c);
+    for (std::size_t i = 0; i < N; ++i) {
+      if (names[i] == text) return static_cast<E>(i);
+    }
+    if (bad.empty()) {
+      bad =
+          std::string("unknown value \"") + text + "\" in column " + sqlite3_column_name(stmt_, c);
+    }
+    return static_cast<E>(0);
+  }
+
+ private:
+  Stmt& Keep(int rc) {
+    if (rc_ == SQLITE_OK) rc_ = rc;
+    return *this;
+  }
+
+  sqlite3_stmt* stmt_ = nullptr;
+  int rc_ = SQLITE_OK;
+};
+
+// Row readers: one per row type, each matching its column list.
+
+inline constexpr const char* kIncidentColumns =
+    "id, class, scope, title, priority, service_level, status, opened_at, detected_at, "
+    "closed_at, closed_by, acknowledged_at, acknowledged_by";
+
+inline void ReadRow(const Stmt& st, Incident& row, std::string& bad) {
+  row.id = st.Int64(0);
+  row.incident_class = st.Text(1);
+  row.scope = st.Enum<IncidentScope>(2, kScopeNames, bad);
+  row.title = st.Text(3);
+  row.priority = st.Enum<Priority>(4, kPriorityNames, bad);
+  row.service_level = st.Text(5);
+  row.status = st.Enum<IncidentStatus>(6, kIncidentStatusNames, bad);
+  row.opened_at = st.Time(7);
+  row.detected_at = st.Time(8);
+  row.closed_at = st.OptTime(9);
+  row.closed_by = st.Text(10);
+  row.acknowledged_at = st.OptTime(11);
+  row.acknowledged_by = st.Text(12);
+}
+
+inline constexpr const char* kMonitorColumns =
+    "incident_id, node, monitor, system, attached_at, kind, status";
+
+inline void ReadRow(const Stmt& st, IncidentMonitor& row, std::string& bad) {
+  row.incident_id = st.Int64(0);
+  row.node = st.Text(1);
+  row.monitor = st.Text(2);
+  row.system = st.Text(3);
+  row.attached_at = st.Time(4);
+  row.kind = st.Text(5);
+  row.status = st.Enum<Status>(6, kStatusNames, bad);
+}
+
+inline constexpr const char* kVmColumns = "incident_id, vm, system, host, added_at";
+
+inline void ReadRow(const Stmt& st, AffectedVm& row, std::string&) {
+  row.incident_id = st.Int64(0);
+  row.vm = st.Text(1);
+  row.system = st.Text(2);
+  row.host = st.Text(3);
+  row.added_at = st.Time(4);
+}
+
+inline constexpr const char* kEventColumns =
+    "id, incident_id, at, kind, actor, node, monitor, text, to_status";
+
+inline void ReadRow(const Stmt& st, IncidentEvent& row, std::string& bad) {
+  row.id = st.Int64(0);
+  row.incident_id = st.Int64(1);
+  row.at = st.Time(2);
+  row.kind = st.Enum<EventKind>(3, kEventKindNames, bad);
+  row.actor = st.Text(4);
+  row.node = st.Text(5);
+  row.monitor = st.Text(6);
+  row.text = st.Text(7);
+  if (!st.Null(8)) row.to_status = st.Enum<Status>(8, kStatusNames, bad);
+}
+
+inline constexpr const char* kPendingColumns =
+    "id, node, monitor, kind, from_status, to_status, detected_at, first_seen_at, reason, value, "
+    "recorded_at";
+
+inline void ReadRow(const Stmt& st, PendingChange& row, std::string& bad) {
+  row.id = st.Int64(0);
+  row.change.node = st.Text(1);
+  row.change.monitor = st.Text(2);
+  row.change.kind = st.Text(3);
+  row.change.from = st.Enum<Status>(4, kStatusNames, bad);
+  row.change.to = st.Enum<Status>(5, kStatusNames, bad);
+  row.change.detected_at = st.Time(6);
+  row.change.first_seen_at = st.Time(7);
+  row.change.reason = st.Text(8);
+  if (!st.Null(9)) row.change.value = st.Double(9);
+  row.recorded_at = st.Time(10);
+}
+
+inline constexpr const char* kReportColumns =
+    "id, incident_id, suppression_id, report_number, kind, channel, recipients, subject, body, "
+    "message_id, due_at, created_at, status, attempts, next_attempt_at, claimed_at, sent_at, "
+    "on_time, last_error, server_reply";
+
+inline void ReadRow(const Stmt& st, Report& row, std::string& bad) {
+  row.id = st.Int64(0);
+  row.incident_id = st.OptInt64(1);
+  row.suppression_id = st.OptInt64(2);
+  row.report_number = st.Int(3);
+  row.kind = st.Enum<ReportKind>(4, kReportKindNames, bad);
+  row.channel = st.Enum<Channel>(5, kChannelNames, bad);
+  row.recipients = SplitLines(st.Text(6));
+  row.subject = st.Text(7);
+  row.body = st.Text(8);
+  row.message_id = st.Text(9);
+  row.due_at = st.Time(10);
+  row.created_at = st.Time(11);
+  row.status = st.Enum<ReportStatus>(12, kReportStatusNames, bad);
+  row.attempts = st.Int(13);
+  row.next_attempt_at = st.Time(14);
+  row.claimed_at = st.OptTime(15);
+  row.sent_at = st.OptTime(16);
+  row.on_time = st.Null(17) ? std::nullopt : std::optional<bool>(st.Int(17) != 0);
+  row.last_error = st.Text(18);
+  row.server_reply = st.Text(19);
+}
+
+inline constexpr const char* kSuppressionColumns =
+    "id, target_kind, target, starts_at, ends_at, reason, requested_by, created_at, "
+    "cancelled_at, start_mail_sent, end_mail_sent";
+
+inline void ReadRow(const Stmt& st, Suppression& row, std::string& bad) {
+  row.id = st.Int64(0);
+  row.target_kind = st.Enum<SuppressionTarget>(1, kSuppressionTargetNames, bad);
+  row.target = st.Text(2);
+  row.starts_at = st.Time(3);
+  row.ends_at = st.Time(4);
+  row.reason = st.Text(5);
+  row.requested_by = st.Text(6);
+  row.created_at = st.Time(7);
+  row.cancelled_at = st.OptTime(8);
+  row.start_mail_sent = st.Int(9) != 0;
+  row.end_mail_sent = st.Int(10) != 0;
+}
+
+/// Reads every row; returns SQLITE_DONE on success.
+template <typename Row>
+inline int ReadAll(Stmt& st, std::vector<Row>& rows, std::string& bad) {
+  int rc;
+  while ((rc = st.Step()) == SQLITE_ROW) {
+    rows.emplace_back();
+    ReadRow(st, rows.back(), bad);
+  }
+  return rc;
+}
+
+inline std::string Id(std::int64_t id) { return std::to_string(id); }
+}  // namespace mimamori::collector::ledger_internal
+
+namespace mimamori::collector {
+
+// ---------------------------------------------------------------------------
+// Savepoint: makes one Ledger call atomic. Outside a transaction it is the
+// transaction (BEGIN IMMEDIATE for writes, so two writers queue on the busy
+// timeout at the start instead of failing with SQLITE_BUSY on lock upgrade;
+// BEGIN for reads, a consistent snapshot); inside one it is a SAVEPOINT, so a
+// failed call undoes only its own partial work.
+
+class Ledger::Savepoint {
+ public:
+  Savepoint(Ledger& ledger, bool write, std::string_view what) : ledger_(ledger), what_(what) {
+    if ((status_ = ledger.CheckNotBroken(what))) return;
+    own_ = sqlite3_get_autocommit(ledger.db_) != 0;
+    status_ =
+        ledger.Exec(own_ ? (write ? "BEGIN IMMEDIATE" : "BEGIN") : "SAVEPOINT ledger_call", what);
+    active_ = !status_.has_value();
+  }
+  ~Savepoint() {
+    if (!active_ || sqlite3_get_autocommit(ledger_.db_)) return;
+    if (own_) {
+      sqlite3_exec(ledger_.db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    } else {
+      sqlite3_exec(ledger_.db_, "ROLLBACK TO ledger_call; RELEASE ledger_call", nullptr, nullptr,
+                   nullptr);
+    }
+  }
+  Savepoint(const Savepoint&) = delete;
+  Savepoint& operator=(const Savepoint&) = delete;
+
+  /// The error of starting, if any: check it before the first statement.
+  const LedgerStatus& status() const { return status_; }
+
+  /// Keeps the call's work: commits when it owns the transaction.
+  LedgerStatus Release() {
+    if (sqlite3_get_autocommit(ledger_.db_)) {
+      active_ = false;
+      return ledger_.Error(LedgerErrorKind::kStorage, what_,
+                           "the transaction was rolled back by an earlier error");
+    }
+    LedgerStatus result = ledger_.Exec(own_ ? "COMMIT" : "RELEASE ledger_call", what_);
+    if (!result) active_ = false;  // else the destructor rolls back
+    return result;
+  }
+
+ private:
+  Ledger& ledger_;
+  std::string what_;
+  LedgerStatus status_;
+  bool own_ = false;
+  bool active_ = false;
+};
+
+}  // namespace mimamori::collector
