@@ -67,7 +67,10 @@ status=0
   "$wxs") >"$work/wixl.log" 2>&1 || status=$?
 # wixl reports some broken input only as GLib CRITICAL/ERROR messages and
 # still exits 0 with an MSI that Windows Installer rejects or half-installs.
-if [ "$status" -ne 0 ] || grep -qE 'CRITICAL|ERROR' "$work/wixl.log"; then
+# An attribute it does not implement (NeverOverwrite, Permanent, Platform,
+# ...) is only a warning "has no property named" and is dropped: fail on
+# that too, or the .wxs would promise what the MSI does not do.
+if [ "$status" -ne 0 ] || grep -qE 'CRITICAL|ERROR|has no property named' "$work/wixl.log"; then
   cat "$work/wixl.log" >&2
   rm -f "$msi"
   die "wixl failed (exit $status)"
