@@ -39,10 +39,10 @@ done
 [ -n "$version" ] || version=$(sed -nE 's/^project\(mimamori VERSION ([0-9.]+).*/\1/p' "$source_dir/CMakeLists.txt")
 # Windows Installer compares only these three fields (the first two at most
 # 255, the third 65535); a fourth would be ignored by upgrades.
-[[ $version =~ ^([0-9]+)\.([0-9]+)\.([0-9]+)$ ]] &&
-  [ "${BASH_REMATCH[1]}" -le 255 ] && [ "${BASH_REMATCH[2]}" -le 255 ] &&
-  [ "${BASH_REMATCH[3]}" -le 65535 ] ||
+if ! [[ $version =~ ^([0-9]+)\.([0-9]+)\.([0-9]+)$ ]] || [ "${BASH_REMATCH[1]}" -gt 255 ] ||
+  [ "${BASH_REMATCH[2]}" -gt 255 ] || [ "${BASH_REMATCH[3]}" -gt 65535 ]; then
   die "version '$version' is not MAJOR.MINOR.BUILD (at most 255.255.65535)"
+fi
 if [ -z "$exe" ]; then
   exe=$(cd "$source_dir" && BUILD_DIR=build-win scripts/build-windows-agent.sh)
   exe=$source_dir/$exe
@@ -114,10 +114,14 @@ expect InstallExecuteSequence "^StartServices${tab}VersionNT AND NOT NOSTART${ta
   "StartServices that NOSTART=1 skips"
 upgrade_code=$(rows Property | sed -n "s/^UpgradeCode${tab}//p" | tr 'a-f' 'A-F')
 [[ $upgrade_code =~ ^\{[0-9A-F-]{36}\}$ ]] || { echo "build-msi.sh: $msi has no UpgradeCode" >&2; failed=1; }
-expect Upgrade "^${upgrade_code}${tab}${tab}${version//./\\.}${tab}${tab}1${tab}${tab}WIX_UPGRADE_DETECTED$" \
-  "row that finds older versions to remove"
+# Every version, this one included (a rebuild replaces, never installs
+# beside), is removed; a newer one is only detected, for the refusal.
+expect Upgrade "^${upgrade_code}${tab}0\.0\.0${tab}${tab}${tab}256${tab}${tab}WIX_UPGRADE_DETECTED$" \
+  "row that finds every installed version to remove"
 expect Upgrade "^${upgrade_code}${tab}${version//./\\.}${tab}${tab}${tab}2${tab}${tab}WIX_DOWNGRADE_DETECTED$" \
-  "row that refuses a downgrade"
+  "row that detects a newer version"
+expect LaunchCondition "^NOT WIX_DOWNGRADE_DETECTED${tab}" "refusal of a downgrade"
+expect InstallExecuteSequence "^RemoveExistingProducts${tab}${tab}" "RemoveExistingProducts"
 expect Property "^ProductVersion${tab}${version//./\\.}$" "ProductVersion $version"
 expect Property "^ProductCode${tab}\{[0-9A-F-]{36}\}$" "ProductCode"
 expect Property "^ALLUSERS${tab}1$" "per-machine install (ALLUSERS 1)"

@@ -3,8 +3,9 @@
 # failing on broken WiX input, then a real install by wine's msiexec in a
 # private prefix: the files under Program Files, the service registered and
 # answering SNMP with an agent.yaml the operator wrote before the install,
-# an upgrade to N+1 that replaces the .exe and keeps the edited agent.yaml,
-# a refused downgrade, and a removal that leaves only the operator's files.
+# a rebuild of N and an upgrade to N+1 that replace the .exe in place and
+# keep the edited agent.yaml, a refused downgrade, and a removal that leaves
+# only the operator's files.
 #   msi_test.sh SOURCE_DIR BUILD_DIR AGENT_EXE
 #
 # When wine's service control manager cannot start even one of wine's own
@@ -63,10 +64,15 @@ check "ProductVersion is $version" test "$(field "$msi_n" Property ProductVersio
 check "UpgradeCode is the fixed one of the .wxs" \
   test "$(field "$msi_n" Property UpgradeCode 2 | tr 'a-f' 'A-F')" = "{$upgrade_code}"
 upgrade=$(rows "$msi_n" Upgrade)
-check "Upgrade finds older versions (to remove them)" \
-  grep -qx "{$upgrade_code}${tab}${tab}$version${tab}${tab}1${tab}${tab}WIX_UPGRADE_DETECTED" <<<"$upgrade"
-check "Upgrade detects newer versions (to refuse a downgrade)" \
+check "Upgrade finds every installed version, this one included (to remove it)" \
+  grep -qx "{$upgrade_code}${tab}0.0.0${tab}${tab}${tab}256${tab}${tab}WIX_UPGRADE_DETECTED" <<<"$upgrade"
+check "Upgrade detects newer versions only (to refuse a downgrade)" \
   grep -qx "{$upgrade_code}${tab}$version${tab}${tab}${tab}2${tab}${tab}WIX_DOWNGRADE_DETECTED" <<<"$upgrade"
+check "a newer version found refuses the install" \
+  grep -q "^NOT WIX_DOWNGRADE_DETECTED${tab}" <<<"$(rows "$msi_n" LaunchCondition)"
+check "the old version is removed right after InstallValidate" \
+  test "$(field "$msi_n" InstallExecuteSequence RemoveExistingProducts 3)" -eq \
+  $(($(field "$msi_n" InstallExecuteSequence InstallValidate 3) + 1))
 
 # N+1: a different .exe (bytes appended after the PE image, which Windows
 # ignores) and a changed shipped default, built with the VERSION override.
@@ -239,6 +245,21 @@ if [ ${#nostart[@]} -eq 0 ]; then
     grep -q "starting as the Windows service mimamori-agent" "$data/logs/mimamori-agent.log"
 fi
 
+# N rebuilt (same version, a new ProductCode): replaces, never installs beside.
+msi_again=$("$src/packaging/msi/build-msi.sh" --exe "$exe" --out "$work/n-again")
+check "a rebuild of $version has its own ProductCode" \
+  test "$(field "$msi_again" Property ProductCode 2)" != "$(field "$msi_n" Property ProductCode 2)"
+msiexec /i "$(winpath "$msi_again")" "${nostart[@]}"
+msiexec_ok "msiexec /i of a rebuild of $version"
+products() { # VERSION: "installed products/of them VERSION"
+  w wine reg query 'HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall' /s
+  local listing
+  listing=$(out)
+  echo "$(grep -c 'DisplayName.*mimamori agent' <<<"$listing")/$(grep -cE "DisplayVersion[[:space:]]+REG_SZ[[:space:]]+$1$" <<<"$listing")"
+}
+check "after the rebuild one product is installed, version $version" test "$(products "$version")" = 1/1
+check "the rebuild kept the operator's agent.yaml" cmp -s "$work/operator.yaml" "$data/agent.yaml"
+
 # N+1: upgrade in place.
 echo "# edited by the operator after the install" >>"$data/agent.yaml"
 cp "$data/agent.yaml" "$work/edited.yaml"
@@ -247,10 +268,7 @@ msiexec_ok "msiexec /i $next (upgrade)"
 check "the upgrade replaced mimamori-agent.exe" cmp -s "$work/exe-n1/mimamori-agent.exe" "$installed/mimamori-agent.exe"
 check "the upgrade replaced agent.yaml.default" cmp -s "$work/exe-n1/agent.yaml.default" "$installed/agent.yaml.default"
 check "the upgrade kept the edited agent.yaml" cmp -s "$work/edited.yaml" "$data/agent.yaml"
-w wine reg query 'HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall' /s
-products=$(out)
-check "one product remains installed, version $next" \
-  test "$(grep -c 'DisplayName.*mimamori agent' <<<"$products")/$(grep -cE "DisplayVersion[[:space:]]+REG_SZ[[:space:]]+$next$" <<<"$products")" = "1/1"
+check "after the upgrade one product is installed, version $next" test "$(products "$next")" = 1/1
 serving "after upgrade"
 if [ ${#nostart[@]} -eq 0 ]; then
   check "the upgrade stopped the old service before starting the new one" \
@@ -265,6 +283,7 @@ check "msiexec /i $version over $next (downgrade) fails" test "$rc" -ne 0
 check "the downgrade was refused because the Upgrade table found $next" \
   grep -q "WIX_DOWNGRADE_DETECTED = {" <(tr -d '\r\0' <"$msiexec_log")
 check "the refused downgrade left $next's .exe" cmp -s "$work/exe-n1/mimamori-agent.exe" "$installed/mimamori-agent.exe"
+check "the refused downgrade left $next installed" test "$(products "$next")" = 1/1
 
 # Removal.
 msiexec /x "$(winpath "$msi_n1")"
@@ -277,4 +296,5 @@ if [ ${#nostart[@]} -eq 0 ]; then
   check "nothing answers on 127.0.0.1:$port after removal" test -z "$(sys_descr)"
 fi
 check "removal left the operator's agent.yaml" cmp -s "$work/edited.yaml" "$data/agent.yaml"
+check "removal unregistered the product" test "$(products "$next")" = 0/0
 finish
