@@ -43,15 +43,19 @@ trap cleanup EXIT
 export WINEPREFIX=$TMP/prefix WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
 unset DISPLAY WAYLAND_DISPLAY
 mkdir -p "$WINEPREFIX"
-wineserver -p -f >/dev/null 2>&1 &
-pids+=($!)
-wineboot -i >"$TMP/wineboot.log" 2>&1 </dev/null || die "wineboot -i failed"
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+# Persistent, so the prefix's services stay up between the wine commands;
+# its own process, measured apart from the agent.
+wineserver -p -f >/dev/null 2>&1 </dev/null &
+WINESERVER_PID=$!
+pids+=("$WINESERVER_PID")
+wineboot -i >"$TMP/wineboot.log" 2>&1 </dev/null || die "wineboot -i failed: $(cat "$TMP/wineboot.log")"
 
 cpu_ticks() { local s; s=$(<"/proc/$1/stat"); s=${s##*) }; awk '{ print $12 + $13 }' <<<"$s"; }
 rss_kb() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status"; }
 wait_port() {  # LOGFILE -> port from "listening on udp:127.0.0.1:PORT"
-  local i
-  for i in $(seq 1 300); do
+  local _
+  for _ in $(seq 1 300); do
     if grep -qo 'listening on udp:127\.0\.0\.1:[0-9]*' "$1" 2>/dev/null; then
       grep -o 'listening on udp:127\.0\.0\.1:[0-9]*' "$1" | head -1 | sed 's/.*://'
       return
@@ -61,78 +65,110 @@ wait_port() {  # LOGFILE -> port from "listening on udp:127.0.0.1:PORT"
   die "no 'listening on' line in $1: $(cat "$1")"
 }
 
-# The Windows agent: the wine process whose command line is the .exe's.
+# The Windows agent: wine execs its loader in place, so $! is the process
+# that runs the .exe (its command line becomes the .exe's).
 wine "$EXE" --console --listen udp:127.0.0.1:0 >/dev/null 2>"$TMP/win.log" </dev/null &
-pids+=($!)
+WIN_PID=$!
+pids+=("$WIN_PID")
 WIN_PORT=$(wait_port "$TMP/win.log")
-WIN_PID=$(pgrep -n -f 'mimamori-agent\.exe --console' || true)
-[ -n "$WIN_PID" ] || die "cannot find the wine process of the agent"
-WINESERVER_PID=$(pgrep -n -x wineserver64 -U "$(id -u)" || pgrep -n wineserver || true)
+tr '\0' ' ' <"/proc/$WIN_PID/cmdline" | grep -q 'mimamori-agent\.exe' ||
+  die "process $WIN_PID is not the agent: $(tr '\0' ' ' <"/proc/$WIN_PID/cmdline")"
+grep -q wineserver "/proc/$WINESERVER_PID/comm" || die "process $WINESERVER_PID is not the wineserver"
 
 "$AGENT" --listen udp:127.0.0.1:0 --user "$(id -un)" 2>"$TMP/linux.log" &
-pids+=($!)
 LINUX_PID=$!
+pids+=("$LINUX_PID")
 LINUX_PORT=$(wait_port "$TMP/linux.log")
 
+# snmpd as bench/run_agent_bench.sh runs it (Debian's unit's flags, a
+# private config, no MIB files, warnings only), so the figures compare.
 SNMPD_PORT=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat >"$TMP/snmpd.conf" <<CONF
-rocommunity MieKiban 127.0.0.1
-agentAddress udp:127.0.0.1:$SNMPD_PORT
-CONF
+printf 'rocommunity MieKiban 127.0.0.1\ndontLogTCPWrappersConnects yes\n' >"$TMP/snmpd.conf"
 mkdir -p "$TMP/snmpd-state"
+snmpd_user=()
+if [ "$(id -u)" -eq 0 ] && id Debian-snmp >/dev/null 2>&1; then
+  snmpd_user=(-u Debian-snmp -g Debian-snmp)
+  chown Debian-snmp "$TMP/snmpd-state"
+fi
 SNMP_PERSISTENT_DIR=$TMP/snmpd-state "$SNMPD" -f -LOw -C -c "$TMP/snmpd.conf" -m '' \
-  udp:127.0.0.1:$SNMPD_PORT 2>"$TMP/snmpd.log" &
-pids+=($!)
+  -I -smux,mteTrigger,mteTriggerConf "${snmpd_user[@]}" "udp:127.0.0.1:$SNMPD_PORT" \
+  >"$TMP/snmpd.log" 2>&1 &
 SNMPD_PID=$!
-for i in $(seq 1 100); do
-  snmpget -v2c -c MieKiban -t 0.2 -r 0 -On 127.0.0.1:$SNMPD_PORT .1.3.6.1.2.1.1.3.0 >/dev/null 2>&1 && break
+pids+=("$SNMPD_PID")
+snmpd_up=""
+for _ in $(seq 1 100); do
+  kill -0 "$SNMPD_PID" 2>/dev/null || break
+  if snmpget -v2c -c MieKiban -t 0.2 -r 0 -On "127.0.0.1:$SNMPD_PORT" .1.3.6.1.2.1.1.3.0 >/dev/null 2>&1; then
+    snmpd_up=1
+    break
+  fi
   sleep 0.1
 done
+[ -n "$snmpd_up" ] || die "snmpd does not answer: $(cat "$TMP/snmpd.log")"
 
 HZ=$(getconf CLK_TCK)
-# One measured phase: prints "cpu_s_per_1000 responses errors".
+# One measured phase: prints "cpu_s_per_1000 extra_cpu_s_per_1000 responses
+# errors exception_varbinds" (exceptions would mean less work per Get).
 measure() {  # PID PORT [EXTRA_PID]
-  local pid=$1 port=$2 extra=${3:-} before after extra_before=0 extra_after=0 json responses errors
+  local pid=$1 port=$2 extra=${3:-} before after extra_before=0 extra_after=0 json
   before=$(cpu_ticks "$pid")
-  [ -n "$extra" ] && extra_before=$(cpu_ticks "$extra")
-  json=$("$LOADGEN" --target 127.0.0.1:$port --mode get --duration "$DURATION" --json)
+  [ -z "$extra" ] || extra_before=$(cpu_ticks "$extra")
+  json=$("$LOADGEN" --target "127.0.0.1:$port" --mode get --duration "$DURATION" --json)
   after=$(cpu_ticks "$pid")
-  [ -n "$extra" ] && extra_after=$(cpu_ticks "$extra")
-  responses=$(sed 's/.*"responses": \([0-9]*\).*/\1/' <<<"$json")
-  errors=$(sed 's/.*"errors": \([0-9]*\).*/\1/' <<<"$json")
-  awk -v d=$((after - before)) -v e=$((extra_after - extra_before)) -v r="$responses" \
-    -v hz="$HZ" -v err="$errors" \
-    'BEGIN { printf "%.4f %.4f %d %d\n", d / hz / r * 1000, e / hz / r * 1000, r, err }'
+  [ -z "$extra" ] || extra_after=$(cpu_ticks "$extra")
+  key() { sed -E "s/.*\"$1\": ([0-9]+).*/\1/" <<<"$json"; }
+  awk -v d=$((after - before)) -v e=$((extra_after - extra_before)) -v r="$(key responses)" \
+    -v hz="$HZ" -v err="$(key errors)" -v x="$(key exception_varbinds)" \
+    'BEGIN { if (r == 0) r = 1e-9; printf "%.4f %.4f %d %d %d\n", d / hz / r * 1000, e / hz / r * 1000, r, err, x }'
 }
 median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
-# Warm-up (the first walk builds every cache), then the daemons take turns.
+# Warm-up (the first Gets fill every cache), then the daemons take turns.
 for port in "$WIN_PORT" "$LINUX_PORT" "$SNMPD_PORT"; do
-  "$LOADGEN" --target 127.0.0.1:$port --mode get --duration 1 --json >/dev/null
+  "$LOADGEN" --target "127.0.0.1:$port" --mode get --duration 1 --json >/dev/null
 done
-declare -A cpu ws
+declare -A cpu rate
+wsrv=""
 for rep in $(seq 1 "$REPS"); do
-  read -r c w _ e <<<"$(measure "$WIN_PID" "$WIN_PORT" "$WINESERVER_PID")"
-  cpu[win]+="$c "; ws[wineserver]+="$w "; [ "$e" = 0 ] || echo "windows agent: $e errors" >&2
-  read -r c _ _ e <<<"$(measure "$LINUX_PID" "$LINUX_PORT")"
-  cpu[linux]+="$c "; [ "$e" = 0 ] || echo "linux agent: $e errors" >&2
-  read -r c _ _ e <<<"$(measure "$SNMPD_PID" "$SNMPD_PORT")"
-  cpu[snmpd]+="$c "; [ "$e" = 0 ] || echo "snmpd: $e errors" >&2
+  for daemon in win linux snmpd; do
+    case $daemon in
+      win) read -r c w r e x <<<"$(measure "$WIN_PID" "$WIN_PORT" "$WINESERVER_PID")"; wsrv+="$w " ;;
+      linux) read -r c _ r e x <<<"$(measure "$LINUX_PID" "$LINUX_PORT")" ;;
+      snmpd) read -r c _ r e x <<<"$(measure "$SNMPD_PID" "$SNMPD_PORT")" ;;
+    esac
+    cpu[$daemon]+="$c "
+    rate[$daemon]+="$((r / DURATION)) "
+    echo "rep $rep $daemon: $c CPU s/1000 Get, $((r / DURATION)) Get/s, $e errors, $x exception varbinds" >&2
+    [ "$e" = 0 ] || echo "run_windows_agent_bench: $daemon had $e errors in repetition $rep" >&2
+  done
 done
 m() { tr ' ' '\n' <<<"$1" | grep . | median; }
-win_cpu=$(m "${cpu[win]}") linux_cpu=$(m "${cpu[linux]}") snmpd_cpu=$(m "${cpu[snmpd]}")
-wsrv_cpu=$(m "${ws[wineserver]}")
-win_rss=$(rss_kb "$WIN_PID") linux_rss=$(rss_kb "$LINUX_PID") snmpd_rss=$(rss_kb "$SNMPD_PID")
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+pss_kb() { awk '$1 == "Pss:" { print $2 }' "/proc/$1/smaps_rollup"; }
+for daemon in win linux snmpd; do
+  cpu[$daemon]=$(m "${cpu[$daemon]}")
+  rate[$daemon]=$(m "${rate[$daemon]}")
+done
+wsrv_cpu=$(m "$wsrv")
+declare -A rss pss pid=([win]=$WIN_PID [linux]=$LINUX_PID [snmpd]=$SNMPD_PID)
+for daemon in win linux snmpd; do
+  rss[$daemon]=$(rss_kb "${pid[$daemon]}")
+  pss[$daemon]=$(pss_kb "${pid[$daemon]}")
+done
+wsrv_rss=$(rss_kb "$WINESERVER_PID")
 
-echo "WINE figures: mimamori-agent.exe under $(wine --version) on $(uname -sr), $(nproc) CPUs;"
-echo "Gets of 5 varbinds, window 8, ${DURATION}s x $REPS, medians."
-printf '%-34s %14s %12s %14s\n' "" "CPU s/1000 Get" "RSS (kB)" "CPU vs Linux"
-printf '%-34s %14.4f %12s %14.2f\n' "mimamori-agent.exe (wine)" "$win_cpu" "$win_rss" \
-  "$(awk -v a="$win_cpu" -v b="$linux_cpu" 'BEGIN { print (b > 0 ? a / b : 0) }')"
-printf '%-34s %14.4f %12s %14s\n' "  + wineserver during its load" "$wsrv_cpu" "-" "-"
-printf '%-34s %14.4f %12s %14.2f\n' "mimamori-agent (Linux)" "$linux_cpu" "$linux_rss" 1
-printf '%-34s %14.4f %12s %14.2f\n' "snmpd (Net-SNMP)" "$snmpd_cpu" "$snmpd_rss" \
-  "$(awk -v a="$snmpd_cpu" -v b="$linux_cpu" 'BEGIN { print (b > 0 ? a / b : 0) }')"
-printf 'RSS ratios: wine/Linux %.2f, wine/snmpd %.2f\n' \
-  "$(awk -v a="$win_rss" -v b="$linux_rss" 'BEGIN { print a / b }')" \
-  "$(awk -v a="$win_rss" -v b="$snmpd_rss" 'BEGIN { print a / b }')"
+echo "WINE figures: mimamori-agent.exe under $(wine --version) on $(uname -sr), $(nproc) CPUs ($(date -u +%F))"
+echo "Gets of 5 varbinds (snmp_loadgen, window 8), ${DURATION} s per daemon x $REPS turns, medians;"
+echo "memory after the load; load average before/after: $LOAD_BEFORE / $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-30s %14s %9s %10s %10s %14s %14s\n' "" "CPU s/1000 Get" "Get/s" "RSS (kB)" "PSS (kB)" \
+  "CPU vs Linux" "RSS vs Linux"
+row() { # LABEL KEY
+  printf '%-30s %14.4f %9s %10s %10s %14s %14s\n' "$1" "${cpu[$2]}" "${rate[$2]}" "${rss[$2]}" \
+    "${pss[$2]}" "$(ratio "${cpu[$2]}" "${cpu[linux]}")" "$(ratio "${rss[$2]}" "${rss[linux]}")"
+}
+row "mimamori-agent.exe (wine)" win
+printf '%-30s %14.4f %9s %10s %10s %14s %14s\n' "  wineserver, during its load" "$wsrv_cpu" "-" \
+  "$wsrv_rss" "-" "$(ratio "$wsrv_cpu" "${cpu[linux]}")" "-"
+row "mimamori-agent (Linux)" linux
+row "snmpd (Net-SNMP)" snmpd
+echo "wine agent vs snmpd: CPU $(ratio "${cpu[win]}" "${cpu[snmpd]}"), RSS $(ratio "${rss[win]}" "${rss[snmpd]}")"
