@@ -6,7 +6,14 @@
 # wineserver's is reported apart), so they bound, not measure, what Windows
 # Server would show. Prints one table with ratios to the Linux agent.
 #
-#   bench/run_windows_agent_bench.sh [--duration S] [--reps N]
+# The daemons run on one CPU, the load generator on another (as in
+# bench/run_agent_bench.sh). The wine agent's process and its wineserver
+# share the daemon CPU: every socket operation of the .exe is a round trip
+# to wineserver, and on different CPUs of this VM each wake-up costs so much
+# that the agent's rate drops five-fold, and unpinned it flips between the
+# two (--no-pin shows it).
+#
+#   bench/run_windows_agent_bench.sh [--duration S] [--reps N] [--no-pin]
 # Environment: BUILD_DIR (default build; needs build/windows/agent/mimamori-agent.exe,
 # build/agent/mimamori-agent and build/bench/snmp_loadgen).
 set -euo pipefail
@@ -15,11 +22,13 @@ BUILD_DIR=${BUILD_DIR:-build}
 [[ $BUILD_DIR = /* ]] || BUILD_DIR=$ROOT/$BUILD_DIR
 DURATION=4
 REPS=3
+PIN=1
 while [ $# -gt 0 ]; do
   case $1 in
     --duration) DURATION=${2:?}; shift ;;
     --reps) REPS=${2:?}; shift ;;
-    *) sed -n '2,13p' "$0" >&2; exit 2 ;;
+    --no-pin) PIN="" ;;
+    *) sed -n '2,20p' "$0" >&2; exit 2 ;;
   esac
   shift
 done
@@ -31,6 +40,16 @@ for f in "$EXE" "$AGENT" "$LOADGEN"; do [ -x "$f" ] || [ -f "$f" ] || die "$f mi
 command -v wine >/dev/null || die "wine not installed"
 SNMPD=$(command -v snmpd || echo /usr/sbin/snmpd)
 [ -x "$SNMPD" ] || die "snmpd not installed"
+
+PIN_DAEMON=() PIN_LOAD=() PINNING="none (--no-pin, taskset missing or fewer than 2 CPUs)"
+if [ -n "$PIN" ] && command -v taskset >/dev/null; then
+  mapfile -t cpus < <(taskset -cp $$ | sed 's/.*: //' | tr ',' '\n' |
+    awk -F- '{ last = NF > 1 ? $2 : $1; for (c = $1; c <= last; ++c) print c }')
+  if [ "${#cpus[@]}" -ge 2 ]; then
+    PIN_DAEMON=(taskset -c "${cpus[0]}") PIN_LOAD=(taskset -c "${cpus[1]}")
+    PINNING="daemons (and wineserver) on CPU ${cpus[0]}, load generator on CPU ${cpus[1]}"
+  fi
+fi
 
 TMP=$(mktemp -d)
 pids=()
@@ -46,7 +65,7 @@ mkdir -p "$WINEPREFIX"
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 # Persistent, so the prefix's services stay up between the wine commands;
 # its own process, measured apart from the agent.
-wineserver -p -f >/dev/null 2>&1 </dev/null &
+"${PIN_DAEMON[@]}" wineserver -p -f >/dev/null 2>&1 </dev/null &
 WINESERVER_PID=$!
 pids+=("$WINESERVER_PID")
 wineboot -i >"$TMP/wineboot.log" 2>&1 </dev/null || die "wineboot -i failed: $(cat "$TMP/wineboot.log")"
@@ -67,15 +86,20 @@ wait_port() {  # LOGFILE -> port from "listening on udp:127.0.0.1:PORT"
 
 # The Windows agent: wine execs its loader in place, so $! is the process
 # that runs the .exe (its command line becomes the .exe's).
-wine "$EXE" --console --listen udp:127.0.0.1:0 >/dev/null 2>"$TMP/win.log" </dev/null &
+"${PIN_DAEMON[@]}" wine "$EXE" --console --listen udp:127.0.0.1:0 >/dev/null 2>"$TMP/win.log" </dev/null &
 WIN_PID=$!
 pids+=("$WIN_PID")
 WIN_PORT=$(wait_port "$TMP/win.log")
 tr '\0' ' ' <"/proc/$WIN_PID/cmdline" | grep -q 'mimamori-agent\.exe' ||
   die "process $WIN_PID is not the agent: $(tr '\0' ' ' <"/proc/$WIN_PID/cmdline")"
 grep -q wineserver "/proc/$WINESERVER_PID/comm" || die "process $WINESERVER_PID is not the wineserver"
+if [ ${#PIN_DAEMON[@]} -gt 0 ]; then
+  # Every thread, including those wine started before its loader ran.
+  taskset -a -pc "${cpus[0]}" "$WIN_PID" >/dev/null
+  taskset -a -pc "${cpus[0]}" "$WINESERVER_PID" >/dev/null
+fi
 
-"$AGENT" --listen udp:127.0.0.1:0 --user "$(id -un)" 2>"$TMP/linux.log" &
+"${PIN_DAEMON[@]}" "$AGENT" --listen udp:127.0.0.1:0 --user "$(id -un)" 2>"$TMP/linux.log" &
 LINUX_PID=$!
 pids+=("$LINUX_PID")
 LINUX_PORT=$(wait_port "$TMP/linux.log")
@@ -90,7 +114,7 @@ if [ "$(id -u)" -eq 0 ] && id Debian-snmp >/dev/null 2>&1; then
   snmpd_user=(-u Debian-snmp -g Debian-snmp)
   chown Debian-snmp "$TMP/snmpd-state"
 fi
-SNMP_PERSISTENT_DIR=$TMP/snmpd-state "$SNMPD" -f -LOw -C -c "$TMP/snmpd.conf" -m '' \
+SNMP_PERSISTENT_DIR=$TMP/snmpd-state "${PIN_DAEMON[@]}" "$SNMPD" -f -LOw -C -c "$TMP/snmpd.conf" -m '' \
   -I -smux,mteTrigger,mteTriggerConf "${snmpd_user[@]}" "udp:127.0.0.1:$SNMPD_PORT" \
   >"$TMP/snmpd.log" 2>&1 &
 SNMPD_PID=$!
@@ -113,7 +137,7 @@ measure() {  # PID PORT [EXTRA_PID]
   local pid=$1 port=$2 extra=${3:-} before after extra_before=0 extra_after=0 json
   before=$(cpu_ticks "$pid")
   [ -z "$extra" ] || extra_before=$(cpu_ticks "$extra")
-  json=$("$LOADGEN" --target "127.0.0.1:$port" --mode get --duration "$DURATION" --json)
+  json=$("${PIN_LOAD[@]}" "$LOADGEN" --target "127.0.0.1:$port" --mode get --duration "$DURATION" --json)
   after=$(cpu_ticks "$pid")
   [ -z "$extra" ] || extra_after=$(cpu_ticks "$extra")
   key() { sed -E "s/.*\"$1\": ([0-9]+).*/\1/" <<<"$json"; }
@@ -125,7 +149,7 @@ median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 # Warm-up (the first Gets fill every cache), then the daemons take turns.
 for port in "$WIN_PORT" "$LINUX_PORT" "$SNMPD_PORT"; do
-  "$LOADGEN" --target "127.0.0.1:$port" --mode get --duration 1 --json >/dev/null
+  "${PIN_LOAD[@]}" "$LOADGEN" --target "127.0.0.1:$port" --mode get --duration 1 --json >/dev/null
 done
 declare -A cpu rate
 wsrv=""
@@ -159,6 +183,7 @@ wsrv_rss=$(rss_kb "$WINESERVER_PID")
 
 echo "WINE figures: mimamori-agent.exe under $(wine --version) on $(uname -sr), $(nproc) CPUs ($(date -u +%F))"
 echo "Gets of 5 varbinds (snmp_loadgen, window 8), ${DURATION} s per daemon x $REPS turns, medians;"
+echo "pinning: $PINNING"
 echo "memory after the load; load average before/after: $LOAD_BEFORE / $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-30s %14s %9s %10s %10s %14s %14s\n' "" "CPU s/1000 Get" "Get/s" "RSS (kB)" "PSS (kB)" \
   "CPU vs Linux" "RSS vs Linux"
