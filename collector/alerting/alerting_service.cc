@@ -9,6 +9,7 @@
 #include <chrono>
 
 #include "collector/alerting/incident_engine.h"
+#include "collector/alerting/inventory_log.h"
 #include "collector/alerting/outbox.h"
 #include "collector/alerting/phone_sender.h"
 #include "collector/alerting/smtp_sender.h"
@@ -80,6 +81,11 @@ struct AlertingService::Impl {
                          .Register(registry)
                          .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.005, 0.01, 0.05,
                                                                           0.1, 0.5, 1, 5})),
+        past_target(prometheus::BuildGauge()
+                        .Name("mimamori_incidents_past_recovery_target")
+                        .Help("Open incidents past their recovery-completion target (A 60 min, "
+                              "B 4 h, C next business day), by level")
+                        .Register(registry)),
         alive(prometheus::BuildGauge()
                   .Name("mimamori_alerting_up")
                   .Help("1 while the incident and sender threads run")
@@ -95,6 +101,7 @@ struct AlertingService::Impl {
   prometheus::Family<prometheus::Counter>& reports;
   prometheus::Gauge& waiting;
   prometheus::Histogram& record_delay;
+  prometheus::Family<prometheus::Gauge>& past_target;
   prometheus::Gauge& alive;
 
   std::optional<Ledger> engine_ledger, outbox_ledger;
@@ -196,6 +203,16 @@ void AlertingService::Stop() {
 
 void AlertingService::Impl::IncidentLoop() {
   IncidentEngine engine(*engine_ledger, clock, first_context);
+  // The inventory change log, at start and at each reload (in this thread,
+  // which owns the engine's ledger connection).
+  const auto record_inventory = [&](const AlertingContext& ctx) {
+    if (auto changes = RecordInventoryChanges(*engine_ledger, *ctx.inventory, clock.Now());
+        !changes) {
+      ledger_errors.Add({{"thread", "incident"}}).Increment();
+      Log(LogLevel::kError, "recording the inventory change log: " + changes.error().message);
+    }
+  };
+  record_inventory(first_context);
   const TimePoint started = clock.Now();
   IncidentEngineStats seen;
   auto& opened_vm = opened.Add({{"scope", "vm"}});
@@ -209,7 +226,10 @@ void AlertingService::Impl::IncidentLoop() {
       context.swap(next_context);
       current.swap(snapshot);
     }
-    if (context) engine.SetContext(std::move(*context));
+    if (context) {
+      record_inventory(*context);
+      engine.SetContext(std::move(*context));
+    }
     engine.Accept(events.WaitAndDrain(kIncidentTurn));
     for (double seconds : engine.TakeRecordDelays()) record_delay.Observe(seconds);
     if (current) {
@@ -239,6 +259,11 @@ void AlertingService::Impl::IncidentLoop() {
     suppressed.Increment(static_cast<double>(now.suppressed_changes - seen.suppressed_changes));
     errors.Increment(static_cast<double>(now.ledger_errors - seen.ledger_errors));
     waiting.Set(static_cast<double>(engine.waiting()));
+    for (std::string_view level : {"A", "B", "C", "C-dev", ""}) {
+      auto it = now.past_recovery_target.find(std::string(level));
+      past_target.Add({{"level", level.empty() ? std::string("platform") : std::string(level)}})
+          .Set(it == now.past_recovery_target.end() ? 0 : it->second);
+    }
     const bool queued = now.incidents_opened != seen.incidents_opened ||
                         now.incidents_closed != seen.incidents_closed ||
                         now.incidents_updated != seen.incidents_updated ||

@@ -121,6 +121,9 @@ LedgerResult<std::vector<ReportId>> QueueIncidentReport(Ledger& ledger, const Al
   if (!request.channels.mail && !request.channels.phone) return ids;
   auto timeline = ledger.Timeline(id);
   if (!timeline) return timeline.error();
+  // The timetable is for failures: a request or a question opened by an
+  // operator is recorded and handled, not reported (spec section 4).
+  if (timeline->incident.incident_class != "trouble") return ids;
   auto number = ledger.NextReportNumber(id);
   if (!number) return number.error();
 
@@ -311,6 +314,51 @@ LedgerResult<SuppressionId> AddSuppressionWindow(Ledger& ledger, const Inventory
 
 LedgerStatus CancelSuppressionWindow(Ledger& ledger, SuppressionId id, TimePoint now) {
   return ledger.CancelSuppression(id, now);
+}
+
+LedgerResult<IncidentId> OpenIncidentByOperator(Ledger& ledger, const AlertingContext& ctx,
+                                                const ManualIncident& manual, TimePoint now) {
+  const Inventory& inv = *ctx.inventory;
+  const Node* node = manual.node.empty() ? nullptr : inv.FindNode(manual.node);
+  if (!manual.node.empty() && node == nullptr) {
+    return Refused(LedgerErrorKind::kNotFound,
+                   "open incident: node " + manual.node + " is not in the inventory");
+  }
+  NewIncident in;
+  in.scope = node ? IncidentScope::kVm : IncidentScope::kPlatform;
+  in.title = manual.title;
+  in.priority = manual.priority;
+  in.service_level = node ? std::string(ServiceLevelName(inv.LevelOf(*node))) : "";
+  in.detected_at = manual.detected_at.value_or(now);
+  in.opened_at = now;
+  in.opened_by = manual.actor;
+  in.text = manual.text.empty() ? manual.title : manual.text;
+  in.incident_class = manual.incident_class;
+  in.cause = manual.cause;
+  IncidentId id = 0;
+  LedgerStatus status = ledger.Transaction([&](Ledger& l) -> LedgerStatus {
+    auto opened = l.OpenIncident(in);
+    if (!opened) return opened.error();
+    id = *opened;
+    // The node's owners get the reports, as for a monitored failure.
+    if (node) {
+      if (auto e = l.AddAffectedVm({id, node->name, node->system, node->host, now})) return e;
+    }
+    auto row = l.GetIncident(id);
+    if (!row) return row.error();
+    return QueueOwedFirstReport(l, ctx, *row, now);
+  });
+  if (status) return *status;
+  return id;
+}
+
+LedgerStatus ProvisionallyCloseIncident(Ledger& ledger, IncidentId id, const std::string& actor,
+                                        const std::string& text, TimePoint now) {
+  return ledger.Transaction([&](Ledger& l) -> LedgerStatus {
+    auto incident = OpenIncidentOrRefuse(l, id);
+    if (!incident) return incident.error();
+    return l.ProvisionalClose(id, now, actor, text);
+  });
 }
 
 }  // namespace mimamori::collector

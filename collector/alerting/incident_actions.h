@@ -90,6 +90,30 @@ LedgerStatus CloseIncidentByOperator(Ledger& ledger, const AlertingContext& ctx,
                                      const std::string& actor, const std::string& text,
                                      TimePoint now);
 
+/// An incident an operator opens by hand (a resident's call, a request).
+struct ManualIncident {
+  std::string incident_class = "trouble";  ///< trouble, request or question
+  std::string title;
+  std::string text;  ///< what was reported; the title when empty
+  /// The node concerned: its system's owners and level. Empty: the whole
+  /// platform (platform managers).
+  std::string node;
+  Priority priority = Priority::kLow;
+  IncidentCause cause = IncidentCause::kUnknown;
+  std::optional<TimePoint> detected_at;  ///< when it was noticed; default now
+  std::string actor;                     ///< who opens it
+};
+/// Opens it and, for class trouble, queues the first report the timetable
+/// owes (from `detected_at`), like a monitored failure; requests and
+/// questions are recorded only. kNotFound for a node not in the inventory.
+LedgerResult<IncidentId> OpenIncidentByOperator(Ledger& ledger, const AlertingContext& ctx,
+                                                const ManualIncident& manual, TimePoint now);
+
+/// The operator's provisional close (仮クローズ) of an open incident: service
+/// is back, recorded as recovery completion; the manager's close follows.
+LedgerStatus ProvisionallyCloseIncident(Ledger& ledger, IncidentId id, const std::string& actor,
+                                        const std::string& text, TimePoint now);
+
 /// 復旧作業開始連絡 / 復旧作業完了連絡.
 struct WorkNotice {
   bool done = false;                 ///< false: work starts; true: work done

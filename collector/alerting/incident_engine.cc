@@ -4,11 +4,24 @@
 #include <utility>
 
 #include "collector/alerting/mail_message.h"
+#include "collector/alerting/mail_templates.h"
+#include "collector/alerting/recovery_target.h"
 #include "collector/alerting/report_wording.h"
 #include "collector/core/log.h"
 
 namespace mimamori::collector {
 namespace {
+
+/// A VM incident's cause until an operator says otherwise: a VM that stopped
+/// answering (ping) may be the platform's fault or the owner's, so unknown;
+/// any other monitor (process, port, service, web page, resource) watches
+/// the inside of the VM, the owner's side.
+IncidentCause DefaultCause(const std::vector<StateChange>& failures) {
+  for (const StateChange& f : failures) {
+    if (f.kind == "ping" || f.monitor == "ping") return IncidentCause::kUnknown;
+  }
+  return IncidentCause::kSystem;
+}
 
 /// Hourly continuing reports are queued this long before they are due, so
 /// that a prompt sender delivers them by their due time, not just after it.
@@ -180,6 +193,9 @@ void IncidentEngine::IndexOpenIncidents() {
     return;
   }
   for (const Incident& incident : *open) {
+    // Failures join only incidents monitoring opened: one an operator opened
+    // (a call, a request) is theirs, before and after a restart alike.
+    if (incident.opened_by != kSystemActor) continue;
     auto timeline = ledger_.Timeline(incident.id);
     if (!timeline) {
       Failed(timeline.error(), "reading incident", {}, {}, incident.id);
@@ -421,6 +437,15 @@ bool IncidentEngine::JoinIncident(IncidentId id, const Taken& taken) {
     }
     if (auto e = l.AppendEvent(StateChangeEvent(id, now, change)); !e) return e.error();
     if (auto e = l.ForgetPendingChanges(taken.rows)) return e;
+    // A VM that stops answering after a failure inside it: why it stopped
+    // is no longer known (the owner's side is not presumed).
+    if (incident->cause == IncidentCause::kSystem &&
+        DefaultCause({change}) == IncidentCause::kUnknown) {
+      if (auto e = l.SetCause(id, IncidentCause::kUnknown, now, kSystemActor,
+                              "the VM stopped answering: " + change.monitor)) {
+        return e;
+      }
+    }
     // The rules may only raise the priority on their own; lowering it is an
     // operator's judgement.
     if (incident->priority == Priority::kLow && PriorityOf(change) == Priority::kHigh) {
@@ -630,6 +655,7 @@ void IncidentEngine::OpenNodeIncident(const std::string& node_name,
     NewIncident incident{
         IncidentScope::kVm, title, priority,     std::string(ServiceLevelName(level)),
         detected,           now,   kSystemActor, text};
+    incident.cause = DefaultCause(failures);
     auto opened = l.OpenIncident(incident);
     if (!opened) return opened.error();
     id = *opened;
@@ -697,6 +723,7 @@ void IncidentEngine::OpenPlatformIncident(const std::string& key, const std::vec
   LedgerStatus status = ledger_.Transaction([&](Ledger& l) -> LedgerStatus {
     NewIncident incident{
         IncidentScope::kPlatform, title, priority, "", detected, now, kSystemActor, text};
+    incident.cause = IncidentCause::kPlatform;
     auto opened = l.OpenIncident(incident);
     if (!opened) return opened.error();
     id = *opened;
@@ -725,6 +752,37 @@ void IncidentEngine::OpenPlatformIncident(const std::string& key, const std::vec
           std::to_string(failures.size()) + " failures): " + title);
 }
 
+void IncidentEngine::WatchRecoveryTargets(const std::vector<Incident>& open, TimePoint now) {
+  const RecoveryTargets& targets = ctx_.inventory->alerting.recovery_targets;
+  std::map<std::string, int> past;
+  for (const Incident& incident : open) {
+    const RecoveryTargetStatus target = RecoveryTargetOf(incident, targets, *ctx_.calendar, now);
+    if (target.state != RecoveryTargetState::kPast) continue;
+    ++past[incident.service_level];
+    if (!targets.raise_priority || incident.priority == Priority::kHigh) continue;
+    // Raised once: a later lowering by an operator is their judgement and
+    // stays (the engine remembers the incidents it raised).
+    if (!raised_past_target_.insert(incident.id).second) continue;
+    LedgerStatus status = ledger_.Transaction([&](Ledger& l) -> LedgerStatus {
+      if (auto e = l.ChangePriority(
+              incident.id, Priority::kHigh, now, kSystemActor,
+              "復旧完了目標超過 recovery target passed (" + FormatReportTime(*target.due) + ")")) {
+        return e;
+      }
+      auto row = l.GetIncident(incident.id);
+      if (!row) return row.error();
+      return QueueOwedFirstReport(l, ctx_, *row, now);
+    });
+    if (Failed(status, "raising the priority past the recovery target", {}, {}, incident.id)) {
+      raised_past_target_.erase(incident.id);
+      continue;
+    }
+    Log(LogLevel::kWarning, {"", "", IdText(incident.id)},
+        "recovery target " + FormatReportTime(*target.due) + " passed: priority raised to high");
+  }
+  stats_.past_recovery_target = std::move(past);
+}
+
 void IncidentEngine::QueueContinuingReports(TimePoint now) {
   auto open = ledger_.OpenIncidents();
   if (!open) {
@@ -741,6 +799,7 @@ void IncidentEngine::QueueContinuingReports(TimePoint now) {
   for (IncidentId id : known) {
     if (!open_ids.contains(id)) Forget(id);
   }
+  WatchRecoveryTargets(*open, now);
 
   for (const Incident& incident : *open) {
     ReportPlan plan = PlanFor(incident, *ctx_.calendar);

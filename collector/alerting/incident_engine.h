@@ -52,6 +52,9 @@ struct IncidentEngineStats {
   std::uint64_t reports_queued = 0;      ///< continuing reports and suppression mails
   std::uint64_t suppressed_changes = 0;  ///< failures inside a suppression window
   std::uint64_t ledger_errors = 0;       ///< each one logged at error level
+  /// Open incidents past their recovery target, by level ("" platform-wide),
+  /// as of the latest Tick.
+  std::map<std::string, int> past_recovery_target;
 };
 
 /// A monitor the ledger says was failing when the collector stopped: a
@@ -154,6 +157,9 @@ class IncidentEngine {
   void ForgetRows(const Taken& taken);
 
   void QueueContinuingReports(TimePoint now);
+  /// Counts open incidents past their recovery target and, when configured,
+  /// raises each to high priority once.
+  void WatchRecoveryTargets(const std::vector<Incident>& open, TimePoint now);
   void SyncConfiguredSuppressions();
   void QueueSuppressionMails(TimePoint now);
   LedgerStatus QueueSuppressionMail(const Suppression& s, bool start, TimePoint now);
@@ -195,6 +201,7 @@ class IncidentEngine {
   std::set<SuppressionId> start_mailed_, end_mailed_;
   /// Open incident -> (priority it was computed for, next hourly due).
   std::map<IncidentId, std::pair<Priority, std::optional<TimePoint>>> continuing_;
+  std::set<IncidentId> raised_past_target_;
 };
 
 }  // namespace mimamori::collector

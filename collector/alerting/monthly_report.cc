@@ -5,9 +5,12 @@
 #include <cstdint>
 #include <cstdio>
 #include <map>
+#include <set>
 #include <string_view>
 #include <utility>
 
+#include "collector/alerting/incident_engine.h"
+#include "collector/alerting/recovery_target.h"
 #include "collector/calendar/business_calendar.h"
 
 namespace mimamori::collector {
@@ -86,6 +89,43 @@ double Percent(milliseconds part, milliseconds whole) {
 double OperationPercent(int detections, int late) {
   if (detections == 0) return 100;
   return 100.0 * (detections - late) / detections;
+}
+
+/// The resource monitors' breaches recorded in an incident's timeline, each
+/// from its failure to its recovery (or the incident's recovery, or the end
+/// of the period), clipped to [from, to) and filed by node and monitor.
+void CollectBreaches(
+    const IncidentTimeline& timeline, LedgerTime from, LedgerTime to,
+    std::map<std::pair<std::string, std::string>, std::vector<milliseconds>>& out) {
+  std::map<std::pair<std::string, std::string>, LedgerTime> started;
+  const LedgerTime end_of_incident = timeline.incident.RecoveredAt().value_or(to);
+  const auto finish = [&](const std::pair<std::string, std::string>& key, LedgerTime begin,
+                          LedgerTime end) {
+    const Span span{std::max(begin, from), std::min(end, to)};
+    if (span.end > span.begin || (begin >= from && begin < to)) out[key].push_back(Length(span));
+  };
+  for (const IncidentEvent& e : timeline.events) {
+    if (e.kind != EventKind::kStateChange || !e.to_status) continue;
+    std::string kind = MonitorKindOf(e.monitor);
+    for (const IncidentMonitor& m : timeline.monitors) {
+      if (m.node == e.node && m.monitor == e.monitor && !m.kind.empty()) kind = m.kind;
+    }
+    if (kind != "resource") continue;
+    const std::pair<std::string, std::string> key{e.node, e.monitor};
+    const bool failing = *e.to_status == Status::kWarning || *e.to_status == Status::kCritical;
+    auto it = started.find(key);
+    if (failing && it == started.end()) {
+      // The incident's detection time for the first failure: the event is
+      // written when the grouping window ends, up to a minute later.
+      started[key] = e.at <= timeline.incident.opened_at
+                         ? std::min(e.at, timeline.incident.detected_at)
+                         : e.at;
+    } else if (!failing && it != started.end()) {
+      finish(key, it->second, e.at);
+      started.erase(it);
+    }
+  }
+  for (const auto& [key, begin] : started) finish(key, begin, end_of_incident);
 }
 
 // ---------------------------------------------------------------------------
@@ -212,8 +252,28 @@ std::string CsvField(std::string_view field) {
 
 // ---------------------------------------------------------------------------
 
+std::string_view ToString(BreachClass c) {
+  switch (c) {
+    case BreachClass::kSingle:
+      return "single";
+    case BreachClass::kContinuous:
+      return "continuous";
+    case BreachClass::kRepeatedSingle:
+      return "repeated-single";
+  }
+  return "single";
+}
+
+BreachClass ClassifyBreaches(const std::vector<milliseconds>& durations,
+                             milliseconds check_interval) {
+  for (milliseconds d : durations) {
+    if (d >= 2 * check_interval) return BreachClass::kContinuous;
+  }
+  return durations.size() >= 2 ? BreachClass::kRepeatedSingle : BreachClass::kSingle;
+}
+
 LedgerResult<MonthlyReport> BuildMonthlyReport(Ledger& ledger, const Inventory& inventory, int year,
-                                               int month) {
+                                               int month, std::optional<LedgerTime> as_of) {
   if (month < 1 || month > 12 || year < 1970 || year > 9999) {
     return LedgerError{LedgerErrorKind::kInvalidArgument,
                        "monthly report: " + std::to_string(year) + "-" + std::to_string(month) +
@@ -247,6 +307,20 @@ LedgerResult<MonthlyReport> BuildMonthlyReport(Ledger& ledger, const Inventory& 
   if (!suppressions) return suppressions.error();
   auto usage = ledger.ResourceUsage(report.from, report.to);
   if (!usage) return usage.error();
+  auto changes = ledger.InventoryChanges(report.from, report.to);
+  if (!changes) return changes.error();
+  report.inventory_changes = std::move(*changes);
+  const BusinessCalendar calendar(inventory.calendar);
+
+  // The level a system's figures count under (A without a standby as B
+  // when so configured).
+  const auto level_of = [&](const System& system) -> std::string {
+    if (system.level == ServiceLevel::kA && !system.redundant &&
+        inventory.alerting.a_without_redundancy_as_b) {
+      return "B";
+    }
+    return std::string(ServiceLevelName(system.level));
+  };
 
   const std::vector<Span> whole_month = {{report.from, report.to}};
   const std::vector<Span> business = BusinessWindows(inventory.calendar, report.from, report.to);
@@ -272,12 +346,35 @@ LedgerResult<MonthlyReport> BuildMonthlyReport(Ledger& ledger, const Inventory& 
     planned_by_system[system].push_back(span);
   }
 
-  std::map<std::string, milliseconds> outage_in_hours;
+  std::map<std::string, milliseconds> outage_month, outage_in_hours, outage_unknown;
+  std::map<std::pair<std::string, std::string>, std::vector<milliseconds>> breaches;
   for (const Incident& incident : *incidents) {
+    if (incident.incident_class != "trouble") continue;
     const Span span{std::max(incident.detected_at, report.from),
-                    std::min(incident.closed_at.value_or(report.to), report.to)};
-    outage_in_hours[incident.service_level] +=
-        OverlapWith(span, windows_of(incident.service_level));
+                    std::min(incident.RecoveredAt().value_or(report.to), report.to)};
+    auto timeline = ledger.Timeline(incident.id);
+    if (!timeline) return timeline.error();
+    CollectBreaches(*timeline, report.from, report.to, breaches);
+    if (incident.cause == IncidentCause::kSystem) continue;
+    std::set<std::string> systems;
+    for (const AffectedVm& vm : timeline->affected_vms) systems.insert(vm.system);
+    for (const IncidentMonitor& m : timeline->monitors) systems.insert(m.system);
+    std::vector<std::string> levels;
+    if (incident.scope == IncidentScope::kPlatform) levels.emplace_back();
+    bool any_system = false;
+    for (const std::string& name : systems) {
+      const System* system = name.empty() ? nullptr : inventory.FindSystem(name);
+      if (system == nullptr) continue;
+      levels.push_back(level_of(*system));
+      any_system = true;
+    }
+    if (!any_system && !incident.service_level.empty()) levels.push_back(incident.service_level);
+    for (const std::string& level : levels) {
+      const milliseconds in_hours = OverlapWith(span, windows_of(level));
+      outage_month[level] += Length(span);
+      outage_in_hours[level] += in_hours;
+      if (incident.cause == IncidentCause::kUnknown) outage_unknown[level] += in_hours;
+    }
   }
 
   for (std::size_t i = 0; i < kLevelNames.size(); ++i) {
@@ -286,8 +383,9 @@ LedgerResult<MonthlyReport> BuildMonthlyReport(Ledger& ledger, const Inventory& 
     const LevelSummary& before = previous->levels.at(i);
     MonthlyLevelRow row;
     row.level = level;
-    row.outage = now.outage;
+    row.outage = outage_month[level];
     row.outage_in_service_hours = outage_in_hours[level];
+    row.outage_unknown_cause = outage_unknown[level];
     row.detections = now.detections;
     row.detections_previous_month = before.detections;
     row.first_report_late = now.first_report_late;
@@ -299,7 +397,7 @@ LedgerResult<MonthlyReport> BuildMonthlyReport(Ledger& ledger, const Inventory& 
       int systems = 0;
       milliseconds planned{0};
       for (const System& system : inventory.systems) {
-        if (ServiceLevelName(system.level) != level) continue;
+        if (level_of(system) != level) continue;
         ++systems;
         auto it = planned_by_system.find(system.name);
         if (it == planned_by_system.end()) continue;
@@ -325,6 +423,67 @@ LedgerResult<MonthlyReport> BuildMonthlyReport(Ledger& ledger, const Inventory& 
   report.reports.unsent = summary->reports.unsent;
   report.reports.failed = summary->reports.failed_permanently;
 
+  // Detections per class and cause, and the recovery targets, of the
+  // incidents detected in the month.
+  std::map<std::string, int> classes, causes;
+  std::map<std::string, MonthlyRecoveryRow> recovery;
+  const LedgerTime built_at = std::min(report.to, as_of.value_or(report.to));
+  for (const Incident& incident : *incidents) {
+    if (incident.detected_at < report.from) continue;
+    ++classes[incident.incident_class];
+    if (incident.incident_class != "trouble") continue;
+    ++causes[std::string(ToString(incident.cause))];
+    MonthlyRecoveryRow& row = recovery[incident.service_level];
+    switch (
+        RecoveryTargetOf(incident, inventory.alerting.recovery_targets, calendar, built_at).state) {
+      case RecoveryTargetState::kMet:
+        ++row.met;
+        break;
+      case RecoveryTargetState::kMissed:
+        ++row.missed;
+        break;
+      case RecoveryTargetState::kPast:
+        ++row.open_past;
+        break;
+      case RecoveryTargetState::kPending:
+        ++row.open_pending;
+        break;
+      case RecoveryTargetState::kNone:
+        break;
+    }
+  }
+  for (std::string_view name : kIncidentClasses) {
+    report.by_class.push_back({std::string(name), classes[std::string(name)]});
+  }
+  for (IncidentCause cause :
+       {IncidentCause::kPlatform, IncidentCause::kSystem, IncidentCause::kUnknown}) {
+    const std::string name(ToString(cause));
+    report.by_cause.push_back({name, causes[name]});
+  }
+  for (std::string_view level : kLevelNames) {
+    MonthlyRecoveryRow row = recovery[std::string(level)];
+    row.level = std::string(level);
+    report.recovery.push_back(row);
+  }
+
+  for (const Suppression& s : *suppressions) {
+    const LedgerTime end = s.cancelled_at ? std::min(s.ends_at, *s.cancelled_at) : s.ends_at;
+    if (s.starts_at >= report.to || end <= report.from) continue;
+    report.suppressions.push_back(
+        {s.id,
+         std::string(s.target_kind == SuppressionTarget::kNode ? "node " : "system ") + s.target,
+         std::max(s.starts_at, report.from), std::min(end, report.to),
+         s.cancelled_at.has_value() && *s.cancelled_at < s.ends_at, s.reason, s.requested_by});
+  }
+
+  const milliseconds interval =
+      std::chrono::duration_cast<milliseconds>(inventory.defaults.intervals.resource);
+  for (const auto& [key, durations] : breaches) {
+    report.breaches.push_back({key.first, key.second, ClassifyBreaches(durations, interval),
+                               static_cast<int>(durations.size()),
+                               *std::max_element(durations.begin(), durations.end())});
+  }
+
   for (ResourceUsageRow& r : *usage) {
     report.resources.push_back(
         {std::move(r.node), std::move(r.monitor), r.samples, r.average, r.max});
@@ -345,29 +504,31 @@ std::string MonthlyReportText(const MonthlyReport& r) {
   out += "■ 稼働率・検知 Availability and detections\n";
   std::vector<std::vector<std::string>> rows = {
       {"レベル", "システム数", "サービス時間", "計画停止", "停止時間", "うちサービス時間内",
-       "稼働率(%)", "検知数", "前月", "初動遅延", "監視運用(%)"},
-      {"Level", "Systems", "Service time", "Planned", "Outage", "In service hours", "Availability",
-       "Detections", "Prev. month", "Late", "Operation"},
+       "うち原因不明", "稼働率(%)", "検知数", "前月", "初動遅延", "監視運用(%)"},
+      {"Level", "Systems", "Service time", "Planned", "Outage", "In service hours", "Unknown cause",
+       "Availability", "Detections", "Prev. month", "Late", "Operation"},
   };
   const auto hms = [](milliseconds d) { return Hms(d); };
   for (const MonthlyLevelRow& l : r.levels) {
     rows.push_back({LevelLabel(l.level), OrDash(l.systems, [](int n) { return std::to_string(n); }),
                     OrDash(l.service_time, hms), OrDash(l.planned_downtime, hms), Hms(l.outage),
-                    Hms(l.outage_in_service_hours),
+                    Hms(l.outage_in_service_hours), Hms(l.outage_unknown_cause),
                     OrDash(l.availability_percent, [](double p) { return Fixed(p, 3); }),
                     std::to_string(l.detections), std::to_string(l.detections_previous_month),
                     std::to_string(l.first_report_late), Fixed(l.monitoring_operation_percent, 1)});
   }
-  rows.push_back({"合計 total", "-", "-", "-", "-", "-", "-", std::to_string(r.total_detections),
-                  "-", std::to_string(r.total_first_report_late),
-                  Fixed(r.total_monitoring_operation_percent, 1)});
-  out += Table(rows, {false, true, true, true, true, true, true, true, true, true, true});
+  rows.push_back(
+      {"合計 total", "-", "-", "-", "-", "-", "-", "-", std::to_string(r.total_detections), "-",
+       std::to_string(r.total_first_report_late), Fixed(r.total_monitoring_operation_percent, 1)});
+  out += Table(rows, {false, true, true, true, true, true, true, true, true, true, true, true});
   out +=
       "算式 Formula: 稼働率 availability = ((T − 計画停止 planned) − Σ 停止時間 outage) / (T − "
       "planned) × 100; T = サービス時間 service hours of the month (A/B: 24 h, C/C-dev: 業務時間 "
       "business hours, " +
       Hms(r.business_hours) +
-      ") × システム数 systems; outage from detection to recovery, within service hours; "
+      ") × システム数 systems; outage from detection to recovery, within service hours, of "
+      "incidents caused by the platform (counted against every affected system's level) or of "
+      "unknown cause (shown apart), not of the system's own side; "
       "監視運用 operation = (検知数 − 初動遅延) / 検知数 × 100 (100 when none); \"-\" = no "
       "systems or no service time.\n";
   out +=
@@ -381,6 +542,66 @@ std::string MonthlyReportText(const MonthlyReport& r) {
                 {std::to_string(r.reports.on_time), std::to_string(r.reports.late),
                  std::to_string(r.reports.unsent), std::to_string(r.reports.failed)}},
                {true, true, true, true});
+  out += "\n■ 分類別・原因別 検知数 Detections by class and by cause\n";
+  {
+    std::vector<std::vector<std::string>> t = {{"分類 Class", "件数 Count"}};
+    for (const MonthlyCount& c : r.by_class) t.push_back({c.name, std::to_string(c.count)});
+    out += Table(t, {false, true});
+    std::vector<std::vector<std::string>> u = {{"原因 Cause (trouble)", "件数 Count"}};
+    for (const MonthlyCount& c : r.by_cause) u.push_back({c.name, std::to_string(c.count)});
+    out += Table(u, {false, true});
+  }
+  out += "\n■ 復旧完了目標 Recovery-completion targets (incidents detected this month)\n";
+  {
+    std::vector<std::vector<std::string>> t = {{"レベル", "達成", "未達", "対応中(超過)", "対応中"},
+                                               {"Level", "Met", "Missed", "Open, past", "Open"}};
+    for (const MonthlyRecoveryRow& row : r.recovery) {
+      t.push_back({LevelLabel(row.level), std::to_string(row.met), std::to_string(row.missed),
+                   std::to_string(row.open_past), std::to_string(row.open_pending)});
+    }
+    out += Table(t, {false, true, true, true, true});
+  }
+  out +=
+      "\n■ 閾値超過の種別 Threshold breaches (single 単発 / continuous 連続 / repeated-single "
+      "単発の繰り返し)\n";
+  if (r.breaches.empty()) {
+    out += "(なし none)\n";
+  } else {
+    std::vector<std::vector<std::string>> t = {{"ノード", "監視項目", "種別", "回数", "最長"},
+                                               {"Node", "Monitor", "Class", "Breaches", "Longest"}};
+    for (const MonthlyBreachRow& b : r.breaches) {
+      t.push_back({b.node, b.monitor, std::string(ToString(b.breach_class)),
+                   std::to_string(b.breaches), Hms(b.longest)});
+    }
+    out += Table(t, {false, false, false, true, true});
+  }
+  out += "\n■ 監視一時抑止 Suppression windows\n";
+  if (r.suppressions.empty()) {
+    out += "(なし none)\n";
+  } else {
+    std::vector<std::vector<std::string>> t = {
+        {"ID", "対象 Target", "開始 Start", "終了 End", "依頼者 By", "理由 Reason"}};
+    for (const MonthlySuppressionRow& w : r.suppressions) {
+      t.push_back({std::to_string(w.id), w.target, TokyoText(w.starts_at),
+                   TokyoText(w.ends_at) + (w.cancelled ? " (取消 cancelled)" : ""), w.requested_by,
+                   w.reason});
+    }
+    out += Table(t, {true, false, false, false, false, false});
+  }
+  out += "\n■ 監視追加・変更・削除 Monitoring added, changed, removed\n";
+  if (r.inventory_changes.empty()) {
+    out += "(なし none)\n";
+  } else {
+    std::vector<std::vector<std::string>> t = {
+        {"日時 When", "変更 Change", "ノード Node", "項目 Item", "内容 Definition"}};
+    for (const InventoryChange& c : r.inventory_changes) {
+      const std::string what = c.change == InventoryChangeKind::kChanged
+                                   ? c.before + " → " + c.after
+                                   : (c.after.empty() ? c.before : c.after);
+      t.push_back({TokyoText(c.at), std::string(ToString(c.change)), c.node, c.item, what});
+    }
+    out += Table(t, {false, false, false, false, false});
+  }
   out += "\n■ リソース使用率 Resource usage (%, highest maximum first)\n";
   if (r.resources.empty()) {
     out += "(なし none)\n";
@@ -399,7 +620,7 @@ std::string MonthlyReportText(const MonthlyReport& r) {
 }
 
 std::string MonthlyReportCsv(const MonthlyReport& r) {
-  constexpr std::size_t kColumns = 22;
+  constexpr std::size_t kColumns = 28;
   static const std::array<std::string_view, kColumns> kHeader = {"section",
                                                                  "month",
                                                                  "level",
@@ -421,7 +642,13 @@ std::string MonthlyReportCsv(const MonthlyReport& r) {
                                                                  "monitor",
                                                                  "samples",
                                                                  "average_percent",
-                                                                 "max_percent"};
+                                                                 "max_percent",
+                                                                 "outage_unknown_cause_s",
+                                                                 "name",
+                                                                 "count",
+                                                                 "from",
+                                                                 "to",
+                                                                 "detail"};
   char month[32];
   std::snprintf(month, sizeof month, "%04d-%02d", r.year, r.month);
   std::string out;
@@ -454,6 +681,7 @@ std::string MonthlyReportCsv(const MonthlyReport& r) {
     f[10] = std::to_string(l.detections_previous_month);
     f[11] = std::to_string(l.first_report_late);
     f[12] = Fixed(l.monitoring_operation_percent, 3);
+    f[22] = Seconds(l.outage_unknown_cause);
     emit(f);
   }
   {
@@ -484,6 +712,63 @@ std::string MonthlyReportCsv(const MonthlyReport& r) {
     f[19] = std::to_string(u.samples);
     f[20] = Fixed(u.average, 3);
     f[21] = Fixed(u.max, 3);
+    emit(f);
+  }
+  for (const auto& [section, counts] :
+       {std::pair{"class", &r.by_class}, std::pair{"cause", &r.by_cause}}) {
+    for (const MonthlyCount& c : *counts) {
+      std::array<std::string, kColumns> f;
+      f[0] = section;
+      f[1] = month;
+      f[23] = c.name;
+      f[24] = std::to_string(c.count);
+      emit(f);
+    }
+  }
+  for (const MonthlyRecoveryRow& row : r.recovery) {
+    for (const auto& [name, count] :
+         {std::pair{"met", row.met}, std::pair{"missed", row.missed},
+          std::pair{"open-past", row.open_past}, std::pair{"open", row.open_pending}}) {
+      std::array<std::string, kColumns> f;
+      f[0] = "recovery-target";
+      f[1] = month;
+      f[2] = row.level.empty() ? "platform" : row.level;
+      f[23] = name;
+      f[24] = std::to_string(count);
+      emit(f);
+    }
+  }
+  for (const MonthlyBreachRow& b : r.breaches) {
+    std::array<std::string, kColumns> f;
+    f[0] = "breach";
+    f[1] = month;
+    f[17] = b.node;
+    f[18] = b.monitor;
+    f[23] = std::string(ToString(b.breach_class));
+    f[24] = std::to_string(b.breaches);
+    f[27] = Seconds(b.longest);
+    emit(f);
+  }
+  for (const MonthlySuppressionRow& w : r.suppressions) {
+    std::array<std::string, kColumns> f;
+    f[0] = "suppression";
+    f[1] = month;
+    f[23] = w.target;
+    f[25] = TokyoText(w.starts_at);
+    f[26] = TokyoText(w.ends_at);
+    f[27] = (w.cancelled ? "cancelled; " : "") + w.requested_by + ": " + w.reason;
+    emit(f);
+  }
+  for (const InventoryChange& c : r.inventory_changes) {
+    std::array<std::string, kColumns> f;
+    f[0] = "inventory-change";
+    f[1] = month;
+    f[17] = c.node;
+    f[18] = c.item;
+    f[23] = std::string(ToString(c.change));
+    f[25] = TokyoText(c.at);
+    f[27] = c.change == InventoryChangeKind::kChanged ? c.before + " -> " + c.after
+                                                      : (c.after.empty() ? c.before : c.after);
     emit(f);
   }
   return out;

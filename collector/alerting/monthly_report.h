@@ -22,13 +22,28 @@
 //   to the level's service hours. Per system the suppressions are merged
 //   first, so overlapping ones count once. Suppressions of nodes or systems
 //   no longer in the inventory have no level and are not counted.
-// - Outage per level is Σ over that level's incidents of (recovery −
-//   detection), clipped to the month (the ledger's Summarize gives it); for
-//   C and C-dev it is further clipped to business hours, because an outage
-//   on a Sunday takes nothing from business-hours service. `outage` keeps
-//   the month-clipped figure, `outage_in_service_hours` the one the formula
-//   uses (equal for A and B). An incident still open counts to the month's
-//   end, so the current month's report is provisional.
+// - Outage counts only what stopped or affected a system because of the
+//   platform (spec section 6, issue 11): each incident of class trouble has
+//   a cause. "platform" counts against EVERY affected system's level (a
+//   failed ESXi host takes its A, B and C VMs down together, so each of
+//   their systems loses service); "system" (inside the VM: a process, a web
+//   page, a resource warning: the owner's side) does not count; "unknown"
+//   (a VM that stopped, not yet classified) counts, so an unclassified stop
+//   never flatters the figure, and is shown apart (`outage_unknown_cause`)
+//   so the reader sees what classification would move. An incident's
+//   systems are those of its affected VMs and monitors; one without any
+//   (built by hand, or before VMs were recorded) counts once for its own
+//   level. Requests and questions never count.
+// - Outage lasts from detection to recovery completion (the operator's
+//   provisional close when there is one, else the close), clipped to the
+//   month; for C and C-dev further clipped to business hours, because an
+//   outage on a Sunday takes nothing from business-hours service. `outage`
+//   keeps the month-clipped figure, `outage_in_service_hours` the one the
+//   formula uses (equal for A and B). An incident still open counts to the
+//   month's end, so the current month's report is provisional.
+// - A level-A system with `redundant: false` counts as level B when
+//   alerting.availability.a_without_redundancy_as_b is set (systems, service
+//   time, planned downtime and outage alike).
 // - Availability = ((T − planned) − Σ outage) / (T − planned) x 100. It is
 //   absent (shown "-", an empty CSV field) when a level has no systems or
 //   T − planned is zero: 100 % would claim a service that did not exist. It
@@ -73,6 +88,9 @@ struct MonthlyLevelRow {
   std::optional<std::chrono::milliseconds> planned_downtime;
   std::chrono::milliseconds outage{0};                   ///< clipped to the month
   std::chrono::milliseconds outage_in_service_hours{0};  ///< what the formula subtracts
+  /// Of outage_in_service_hours, the part of incidents whose cause is
+  /// still unknown.
+  std::chrono::milliseconds outage_unknown_cause{0};
   /// Percent; nullopt when there is no service time to measure (see above).
   std::optional<double> availability_percent;
   int detections = 0;
@@ -88,6 +106,55 @@ struct MonthlyReportCounts {
   int unsent = 0;  ///< pending or being sent when the report was built
   int failed = 0;  ///< failed permanently
 };
+
+/// A count under a name (a class, a cause).
+struct MonthlyCount {
+  std::string name;
+  int count = 0;
+};
+
+/// Recovery-completion targets of the month's trouble incidents, per level.
+struct MonthlyRecoveryRow {
+  std::string level;  ///< "A", "B", "C", "C-dev", "" (platform-wide)
+  int met = 0;
+  int missed = 0;
+  int open_past = 0;     ///< still open, target passed
+  int open_pending = 0;  ///< still open, target ahead
+};
+
+/// A suppression window of the month, clipped to it.
+struct MonthlySuppressionRow {
+  SuppressionId id = 0;
+  std::string target;  ///< "node web01" / "system 住民記録"
+  LedgerTime starts_at;
+  LedgerTime ends_at;  ///< the end, or the cancellation when earlier
+  bool cancelled = false;
+  std::string reason;
+  std::string requested_by;
+};
+
+/// How a resource's threshold breaches of the month went (閾値超過の種別).
+enum class BreachClass {
+  kSingle,          ///< "single" 単発: one breach, seen by one check only
+  kContinuous,      ///< "continuous" 連続: a breach seen by consecutive checks
+  kRepeatedSingle,  ///< "repeated-single" 単発の繰り返し: several one-check breaches
+};
+std::string_view ToString(BreachClass c);
+
+struct MonthlyBreachRow {
+  std::string node;
+  std::string monitor;  ///< "cpu", "memory", "disk:/var"
+  BreachClass breach_class = BreachClass::kSingle;
+  int breaches = 0;                      ///< separate breaches in the month
+  std::chrono::milliseconds longest{0};  ///< the longest one, detection to recovery
+};
+
+/// Classifies breaches of one monitor: continuous when any lasted two check
+/// intervals or more (consecutive checks saw it), else repeated-single when
+/// there were two or more, else single. `durations` are detection to
+/// recovery (or to the end of the period).
+BreachClass ClassifyBreaches(const std::vector<std::chrono::milliseconds>& durations,
+                             std::chrono::milliseconds check_interval);
 
 struct MonthlyResourceRow {
   std::string node;
@@ -112,14 +179,26 @@ struct MonthlyReport {
   double total_monitoring_operation_percent = 100;
   MonthlyReportCounts reports;
   std::vector<MonthlyResourceRow> resources;  ///< by max, highest first
+  /// Detections of the month (every class) per class: trouble, request,
+  /// question; and trouble per cause: platform, system, unknown.
+  std::vector<MonthlyCount> by_class;
+  std::vector<MonthlyCount> by_cause;
+  /// Five rows, as `levels`.
+  std::vector<MonthlyRecoveryRow> recovery;
+  std::vector<MonthlySuppressionRow> suppressions;  ///< by start
+  std::vector<InventoryChange> inventory_changes;   ///< by time
+  std::vector<MonthlyBreachRow> breaches;           ///< by node, then monitor
 };
 
 /// Builds the report of `month` (1-12) of `year`, Tokyo time, from one
 /// ledger connection (read-only is enough) and the current inventory.
 /// Errors: the ledger's, and kInvalidArgument for a month outside 1-12 or a
 /// year outside 1970-9999. Not thread-safe with other uses of `ledger`.
+/// `now` decides whether an open incident's recovery target has passed
+/// (default and at most: the month's end).
 LedgerResult<MonthlyReport> BuildMonthlyReport(Ledger& ledger, const Inventory& inventory, int year,
-                                               int month);
+                                               int month,
+                                               std::optional<LedgerTime> now = std::nullopt);
 
 /// Plain text for mail or a terminal: Japanese and English headings, columns
 /// aligned by display width (a Japanese character takes two columns), "-"

@@ -35,6 +35,10 @@ std::string_view EventWord(EventKind kind) {
       return "作業完了";
     case EventKind::kClosed:
       return "復旧";
+    case EventKind::kProvisionalClose:
+      return "仮クローズ";
+    case EventKind::kCauseChange:
+      return "原因区分";
   }
   return "";
 }
@@ -138,6 +142,8 @@ MailValues ReportValues(const IncidentTimeline& timeline, const Inventory& inven
       case EventKind::kWorkStart:
       case EventKind::kWorkDone:
       case EventKind::kPriorityChange:
+      case EventKind::kProvisionalClose:
+      case EventKind::kCauseChange:
         actions += FormatReportTime(e.at) + " " + std::string(EventWord(e.kind)) + " (" + e.actor +
                    ") " + OneLine(e.text) + '\n';
         break;

@@ -137,4 +137,12 @@ TimePoint BusinessCalendar::NextBusinessHoursStart(TimePoint t) const {
   }
 }
 
+TimePoint BusinessCalendar::NextBusinessDayClose(TimePoint t) const {
+  const chrono::minutes close{settings_.close_minute};
+  chrono::local_days day = chrono::floor<chrono::days>(ToTokyo(t));
+  for (day += chrono::days{1};; day += chrono::days{1}) {
+    if (IsBusinessDay(chrono::year_month_day{day})) return FromTokyo(day + close);
+  }
+}
+
 }  // namespace mimamori::collector

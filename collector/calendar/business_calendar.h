@@ -85,6 +85,9 @@ class BusinessCalendar {
   /// itself when it is inside, otherwise the opening minute of the same or
   /// a following business day.
   TimePoint NextBusinessHoursStart(TimePoint t) const;
+  /// The closing minute of the first business day after `t`'s Tokyo date:
+  /// level C's recovery target, "by the next business day" (spec section 2).
+  TimePoint NextBusinessDayClose(TimePoint t) const;
 
  private:
   CalendarSettings settings_;

@@ -20,6 +20,8 @@ int NoteCommand(Session& session, const Words& words);
 int PriorityCommand(Session& session, const Words& words);
 int CloseCommand(Session& session, const Words& words);
 int WorkCommand(Session& session, const Words& words);  ///< "start ID ..." / "done ID ..."
+int CauseCommand(Session& session, const Words& words);
+int OpenCommand(Session& session, const Words& words);  ///< a manual incident
 
 // Suppression windows (suppression_commands.cc).
 int SuppressCommand(Session& session, const Words& words);  ///< "add|list|cancel ..."

@@ -169,7 +169,7 @@ int ReportCommand(Session& session, const Words& words) {
   if (auto failed = session.LoadInventory()) return *failed;
   if (auto failed = session.OpenLedger(true)) return *failed;
   auto report = BuildMonthlyReport(session.ledger(), *session.inventory(), int(first_day->year()),
-                                   int(unsigned(first_day->month())));
+                                   int(unsigned(first_day->month())), session.now());
   if (!report) return FailLedger("monthly report " + month_text, report.error());
   std::cout << (args->Has("--csv") ? MonthlyReportCsv(*report) : MonthlyReportText(*report));
   return kExitOk;

@@ -16,8 +16,13 @@ constexpr const char* kUsage =
     "  ack ID [TEXT]                             acknowledge\n"
     "  note ID TEXT [--impact T] [--eta T] [--cause T]   progress note (対応状況)\n"
     "  priority ID high|low [--reason T]         change the priority\n"
-    "  close ID [TEXT]                           recovery confirmed: close, queue the final "
-    "report\n"
+    "  close ID [TEXT]                           the manager's close (recovery confirmed), "
+    "queue the final report\n"
+    "  close ID --provisional [TEXT]             仮クローズ: service is back, the manager closes\n"
+    "  cause ID platform|system|unknown [--reason T]   whose side (availability counts platform\n"
+    "                                            and unknown, not system)\n"
+    "  open --class trouble|request|question --title T [--node N] [--priority high|low]\n"
+    "       [--cause C] [--detected \"YYYY-MM-DD HH:MM\"] [TEXT]   a manual incident\n"
     "  work start|done ID --content C --impact I [--worker W] [--at \"YYYY-MM-DD HH:MM\"]\n"
     "                                            復旧作業開始連絡 / 復旧作業完了連絡\n"
     "suppression (監視の一時抑止):\n"
@@ -67,6 +72,8 @@ int RunCtl(const std::vector<std::string>& args) {
       {"priority", &PriorityCommand},
       {"close", &CloseCommand},
       {"work", &WorkCommand},
+      {"cause", &CauseCommand},
+      {"open", &OpenCommand},
       {"suppress", &SuppressCommand},
       {"report", &ReportCommand},
       {"timetable", &TimetableCommand},

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <iostream>
 
+#include "collector/alerting/recovery_target.h"
 #include "collector/ctl/commands.h"
 #include "collector/ctl/format.h"
 
@@ -18,7 +19,12 @@ constexpr const char* kShowUsage = "mimamorictl show ID";
 constexpr const char* kAckUsage = "mimamorictl ack ID [TEXT]";
 constexpr const char* kNoteUsage = "mimamorictl note ID TEXT [--impact T] [--eta T] [--cause T]";
 constexpr const char* kPriorityUsage = "mimamorictl priority ID high|low [--reason T]";
-constexpr const char* kCloseUsage = "mimamorictl close ID [TEXT]";
+constexpr const char* kCloseUsage = "mimamorictl close ID [--provisional] [TEXT]";
+constexpr const char* kCauseUsage = "mimamorictl cause ID platform|system|unknown [--reason T]";
+constexpr const char* kOpenUsage =
+    "mimamorictl open --class trouble|request|question --title T [--node NODE] "
+    "[--priority high|low] [--cause platform|system|unknown] [--detected \"YYYY-MM-DD HH:MM\"] "
+    "[TEXT]";
 constexpr const char* kWorkUsage =
     "mimamorictl work start|done ID --content C --impact I [--worker W] "
     "[--at \"YYYY-MM-DD HH:MM\"]";
@@ -195,6 +201,38 @@ std::string Level(const Incident& incident) {
   return incident.service_level.empty() ? "-" : incident.service_level;
 }
 
+const RecoveryTargets& TargetsOf(const Session& session) {
+  static const RecoveryTargets kDefaults;
+  return session.inventory() ? session.inventory()->alerting.recovery_targets : kDefaults;
+}
+
+/// "due 2025-04-01 10:00 (PAST)", "met (due ...)", "-" for none.
+std::string DescribeTarget(const RecoveryTargetStatus& target) {
+  if (target.state == RecoveryTargetState::kNone) return "-";
+  const std::string due = "due " + FormatTokyoTime(*target.due);
+  switch (target.state) {
+    case RecoveryTargetState::kPending:
+      return due;
+    case RecoveryTargetState::kPast:
+      return due + " (PAST: 復旧完了目標超過)";
+    case RecoveryTargetState::kMet:
+      return "met (" + due + ")";
+    case RecoveryTargetState::kMissed:
+      return "missed (" + due + ")";
+    case RecoveryTargetState::kNone:
+      break;
+  }
+  return "-";
+}
+
+/// "open", "provisional" (仮クローズ, waiting for the manager) or "closed".
+std::string StatusLabel(const Incident& incident) {
+  if (incident.status == IncidentStatus::kOpen && incident.provisional_closed_at) {
+    return "provisional";
+  }
+  return std::string(ToString(incident.status));
+}
+
 std::string ContinuingName(const ReportPlan& plan) {
   switch (plan.continuing.kind) {
     case ContinuingKind::kNone:
@@ -207,7 +245,8 @@ std::string ContinuingName(const ReportPlan& plan) {
   return "?";
 }
 
-void IncidentJson(Json& json, const Incident& i, const IncidentSla& sla, TimePoint now) {
+void IncidentJson(Json& json, const Incident& i, const IncidentSla& sla,
+                  const RecoveryTargetStatus& target, TimePoint now) {
   json.BeginObject()
       .Key("id")
       .Number(i.id)
@@ -236,7 +275,22 @@ void IncidentJson(Json& json, const Incident& i, const IncidentSla& sla, TimePoi
       .Key("closed_at")
       .Time(i.closed_at)
       .Key("closed_by")
-      .String(i.closed_by);
+      .String(i.closed_by)
+      .Key("cause")
+      .String(ToString(i.cause))
+      .Key("opened_by")
+      .String(i.opened_by)
+      .Key("provisional_closed_at")
+      .Time(i.provisional_closed_at)
+      .Key("provisional_closed_by")
+      .String(i.provisional_closed_by);
+  json.Key("recovery_target")
+      .BeginObject()
+      .Key("due_at")
+      .Time(target.due)
+      .Key("state")
+      .String(ToString(target.state))
+      .EndObject();
   json.Key("first_report")
       .BeginObject()
       .Key("due_at")
@@ -324,17 +378,24 @@ int IncidentsCommand(Session& session, const Words& words) {
       since ? session.ledger().RecentIncidents(*since, limit) : session.ledger().OpenIncidents();
   if (!incidents) return FailLedger("list incidents", incidents.error());
 
-  std::vector<std::pair<Incident, IncidentSla>> rows;
+  struct Row {
+    Incident incident;
+    IncidentSla sla;
+    RecoveryTargetStatus target;
+  };
+  std::vector<Row> rows;
   for (const Incident& incident : *incidents) {
     auto timeline = session.ledger().Timeline(incident.id);
     if (!timeline) return FailLedger(Label(incident.id), timeline.error());
-    rows.emplace_back(incident, ComputeSla(*timeline, session.calendar(), session.now()));
+    rows.push_back(
+        {incident, ComputeSla(*timeline, session.calendar(), session.now()),
+         RecoveryTargetOf(incident, TargetsOf(session), session.calendar(), session.now())});
   }
 
   if (session.json()) {
     Json json;
     json.BeginArray();
-    for (const auto& [incident, sla] : rows) IncidentJson(json, incident, sla, session.now());
+    for (const Row& r : rows) IncidentJson(json, r.incident, r.sla, r.target, session.now());
     json.EndArray();
     std::cout << json.str() << "\n";
     return kExitOk;
@@ -345,17 +406,31 @@ int IncidentsCommand(Session& session, const Words& words) {
               << "\n";
     return kExitOk;
   }
-  Table table({"ID", "SCOPE", "LEVEL", "PRIORITY", "STATUS", "DETECTED", "ACK BY", "TITLE"});
+  Table table({"ID", "CLASS", "SCOPE", "LEVEL", "PRIORITY", "STATUS", "CAUSE", "DETECTED", "ACK BY",
+               "TARGET", "TITLE"});
   std::vector<std::vector<std::string>> details;
-  for (const auto& [incident, sla] : rows) {
-    table.Add({std::to_string(incident.id), std::string(ToString(incident.scope)), Level(incident),
-               std::string(ToString(incident.priority)), std::string(ToString(incident.status)),
-               FormatTokyoTime(incident.detected_at),
-               incident.acknowledged_by.empty() ? "-" : incident.acknowledged_by, incident.title});
-    std::vector<std::string> lines{"first report: " + DescribeFirstReport(sla)};
-    if (incident.status == IncidentStatus::kOpen) {
-      lines.push_back("next continuing report: " +
-                      DescribeNextContinuing(sla, incident, session.now()));
+  for (const Row& r : rows) {
+    const Incident& incident = r.incident;
+    std::string target = "-";
+    if (r.target.state == RecoveryTargetState::kPast) {
+      target = "PAST";
+    } else if (r.target.state != RecoveryTargetState::kNone) {
+      target = std::string(ToString(r.target.state));
+    }
+    table.Add({std::to_string(incident.id), incident.incident_class,
+               std::string(ToString(incident.scope)), Level(incident),
+               std::string(ToString(incident.priority)), StatusLabel(incident),
+               std::string(ToString(incident.cause)), FormatTokyoTime(incident.detected_at),
+               incident.acknowledged_by.empty() ? "-" : incident.acknowledged_by, target,
+               incident.title});
+    std::vector<std::string> lines;
+    if (incident.incident_class == "trouble") {
+      lines.push_back("first report: " + DescribeFirstReport(r.sla));
+      if (incident.status == IncidentStatus::kOpen) {
+        lines.push_back("next continuing report: " +
+                        DescribeNextContinuing(r.sla, incident, session.now()));
+      }
+      lines.push_back("recovery target: " + DescribeTarget(r.target));
     }
     details.push_back(std::move(lines));
   }
@@ -383,11 +458,13 @@ int ShowCommand(Session& session, const Words& words) {
   const Incident& incident = timeline->incident;
   const TimePoint now = session.now();
   const IncidentSla sla = ComputeSla(*timeline, session.calendar(), now);
+  const RecoveryTargetStatus target =
+      RecoveryTargetOf(incident, TargetsOf(session), session.calendar(), now);
 
   if (session.json()) {
     Json json;
     json.BeginObject().Key("incident");
-    IncidentJson(json, incident, sla, now);
+    IncidentJson(json, incident, sla, target, now);
     json.Key("monitors").BeginArray();
     for (const auto& m : timeline->monitors) {
       json.BeginObject()
@@ -454,9 +531,16 @@ int ShowCommand(Session& session, const Words& words) {
              incident.acknowledged_at
                  ? FormatTokyoTime(*incident.acknowledged_at) + " by " + incident.acknowledged_by
                  : "-"});
+  facts.Add({"provisional close:", incident.provisional_closed_at
+                                       ? FormatTokyoTime(*incident.provisional_closed_at) + " by " +
+                                             incident.provisional_closed_by
+                                       : "-"});
   facts.Add({"closed:", incident.closed_at
                             ? FormatTokyoTime(*incident.closed_at) + " by " + incident.closed_by
                             : "-"});
+  facts.Add({"cause:", std::string(ToString(incident.cause))});
+  facts.Add({"opened by:", incident.opened_by});
+  facts.Add({"recovery target:", DescribeTarget(target)});
   facts.Add({"first report:", DescribeFirstReport(sla)});
   std::string continuing = ContinuingName(sla.plan);
   if (sla.plan.continuing.kind != ContinuingKind::kNone) {
@@ -666,7 +750,7 @@ int PriorityCommand(Session& session, const Words& words) {
 
 int CloseCommand(Session& session, const Words& words) {
   CommandArgs args;
-  if (auto failed = Parse(words, {}, kCloseUsage, args)) return *failed;
+  if (auto failed = Parse(words, {{}, {"--provisional"}}, kCloseUsage, args)) return *failed;
   IncidentId id = 0;
   if (auto failed = TakeId(args, kCloseUsage, id)) return *failed;
   const std::string text = JoinFrom(args.positional, 1);
@@ -675,6 +759,23 @@ int CloseCommand(Session& session, const Words& words) {
   if (auto failed = session.OpenLedger(false)) return *failed;
   Incident incident;
   if (auto failed = GetIncident(session, id, true, incident)) return *failed;
+  if (args.Has("--provisional")) {
+    if (incident.provisional_closed_at) {
+      return Fail(kExitRefused, Label(id) + ": already provisionally closed (at " +
+                                    FormatTokyoTime(*incident.provisional_closed_at) + " by " +
+                                    incident.provisional_closed_by + ")");
+    }
+    if (auto error = ProvisionallyCloseIncident(session.ledger(), id, session.actor(), text,
+                                                session.now())) {
+      return FailLedger("provisionally close " + Label(id), *error);
+    }
+    PrintOutcome(session, id, "provisional-close",
+                 Label(id) + ": provisionally closed (仮クローズ) by " + session.actor() +
+                     " (recovery at " + FormatTokyoTime(session.now()) +
+                     "); the manager closes it with `mimamorictl close " + std::to_string(id) + "`",
+                 {});
+    return kExitOk;
+  }
   const ReportId before = LastReportId(session, id);
   if (auto error = CloseIncidentByOperator(session.ledger(), session.context(), id, session.actor(),
                                            text, session.now())) {
@@ -737,6 +838,107 @@ int WorkCommand(Session& session, const Words& words) {
       Label(id) + ": " + (notice.done ? "復旧作業完了 / work done" : "復旧作業開始 / work starts") +
           " at " + FormatTokyoTime(notice.work_at.value_or(session.now())) + " by " + notice.worker,
       ReportsAfter(session, id, before));
+  return kExitOk;
+}
+
+int CauseCommand(Session& session, const Words& words) {
+  CommandArgs args;
+  if (auto failed = Parse(words, {{"--reason"}, {}}, kCauseUsage, args)) return *failed;
+  IncidentId id = 0;
+  if (auto failed = TakeId(args, kCauseUsage, id)) return *failed;
+  if (args.positional.size() != 2) {
+    return UsageError(kCauseUsage, args.positional.size() < 2
+                                       ? "missing the cause (platform, system or unknown)"
+                                       : "unexpected argument '" + args.positional[2] + "'");
+  }
+  const auto cause = ParseIncidentCause(args.positional[1]);
+  if (!cause) {
+    return UsageError(kCauseUsage,
+                      "cause '" + args.positional[1] + "' is not platform, system or unknown");
+  }
+  if (session.actor().empty()) return UsageError(kCauseUsage, "no operator name: give --as NAME");
+  if (auto failed = session.LoadInventory(false)) return *failed;
+  if (auto failed = session.OpenLedger(false)) return *failed;
+  Incident incident;
+  // Closed incidents too: the cause is often settled after recovery, and
+  // the monthly figures follow it.
+  if (auto failed = GetIncident(session, id, false, incident)) return *failed;
+  if (incident.cause == *cause) {
+    return Fail(kExitRefused, Label(id) + ": cause is already " + std::string(ToString(*cause)));
+  }
+  if (auto error = session.ledger().SetCause(id, *cause, session.now(), session.actor(),
+                                             args.Value("--reason").value_or(""))) {
+    return FailLedger("set the cause of " + Label(id), *error);
+  }
+  PrintOutcome(session, id, "cause",
+               Label(id) + ": cause " + std::string(ToString(*cause)) + " (was " +
+                   std::string(ToString(incident.cause)) + ")" +
+                   (*cause == IncidentCause::kSystem
+                        ? "; its outage no longer counts against availability"
+                        : "; its outage counts against the affected systems' availability"),
+               {});
+  return kExitOk;
+}
+
+int OpenCommand(Session& session, const Words& words) {
+  CommandArgs args;
+  if (auto failed = Parse(
+          words, {{"--class", "--title", "--node", "--priority", "--cause", "--detected"}, {}},
+          kOpenUsage, args)) {
+    return *failed;
+  }
+  ManualIncident manual;
+  manual.incident_class = args.Value("--class").value_or("");
+  if (manual.incident_class.empty()) {
+    return UsageError(kOpenUsage, "missing --class (trouble, request or question)");
+  }
+  if (!IsIncidentClass(manual.incident_class)) {
+    return UsageError(kOpenUsage,
+                      "class '" + manual.incident_class + "' is not trouble, request or question");
+  }
+  manual.title = args.Value("--title").value_or("");
+  if (manual.title.empty()) return UsageError(kOpenUsage, "missing --title");
+  manual.node = args.Value("--node").value_or("");
+  manual.text = JoinFrom(args.positional, 0);
+  if (auto priority = args.Value("--priority")) {
+    if (*priority == "high") {
+      manual.priority = Priority::kHigh;
+    } else if (*priority != "low") {
+      return UsageError(kOpenUsage, "priority '" + *priority + "' is neither high nor low");
+    }
+  }
+  if (auto cause = args.Value("--cause")) {
+    const auto parsed = ParseIncidentCause(*cause);
+    if (!parsed) {
+      return UsageError(kOpenUsage, "cause '" + *cause + "' is not platform, system or unknown");
+    }
+    manual.cause = *parsed;
+  }
+  if (auto detected = args.Value("--detected")) {
+    manual.detected_at = ParseTokyoTime(*detected);
+    if (!manual.detected_at) {
+      return UsageError(kOpenUsage,
+                        "--detected '" + *detected + "' " + TokyoTimeProblem(*detected));
+    }
+    if (*manual.detected_at > session.now()) {
+      return UsageError(kOpenUsage, "--detected '" + *detected + "' is in the future");
+    }
+  }
+  if (session.actor().empty()) return UsageError(kOpenUsage, "no operator name: give --as NAME");
+  manual.actor = session.actor();
+  if (auto failed = session.MakeContext()) return *failed;
+  if (auto failed = session.OpenLedger(false)) return *failed;
+  auto id = OpenIncidentByOperator(session.ledger(), session.context(), manual, session.now());
+  if (!id) {
+    if (id.error().kind == LedgerErrorKind::kNotFound) {
+      return Fail(kExitRefused, id.error().message);
+    }
+    return FailLedger("open incident", id.error());
+  }
+  PrintOutcome(session, *id, "open",
+               Label(*id) + ": opened (" + manual.incident_class + ") by " + session.actor() +
+                   ": " + manual.title,
+               ReportsAfter(session, *id, 0));
   return kExitOk;
 }
 

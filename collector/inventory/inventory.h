@@ -72,6 +72,8 @@ struct System {
   /// Per-system overrides of the platform's priority rules (only the classes
   /// given; the rest follow `alerting.priority`).
   std::map<FailureClass, Priority> priority;
+  /// Has a standby (冗長化): see AlertingSettings::a_without_redundancy_as_b.
+  bool redundant = true;
 };
 
 /// Warning and critical levels in percent; a value at or over the level
@@ -309,6 +311,33 @@ struct ConfiguredSuppression {
   int line = 0;
 };
 
+/// A recovery-completion target (復旧完了目標, spec section 2): a time from
+/// detection, or, with `within` empty, the close of the next business day.
+struct RecoveryTarget {
+  std::optional<std::chrono::seconds> within;
+};
+
+/// Targets per level. Defaults are the spec's: A within 60 min, B within 4 h,
+/// C (and C-dev) by the next business day; platform-wide incidents, which
+/// stop VMs of every level, take A's.
+struct RecoveryTargets {
+  RecoveryTarget a{std::chrono::minutes(60)};
+  RecoveryTarget b{std::chrono::hours(4)};
+  RecoveryTarget c{};
+  RecoveryTarget c_dev{};
+  RecoveryTarget platform{std::chrono::minutes(60)};
+  /// An open incident past its target is raised to high priority.
+  bool raise_priority = false;
+  /// The target for an incident's level ("A", "B", "C", "C-dev", "").
+  const RecoveryTarget& For(std::string_view level) const {
+    if (level == "A") return a;
+    if (level == "B") return b;
+    if (level == "C") return c;
+    if (level == "C-dev") return c_dev;
+    return platform;
+  }
+};
+
 struct AlertingSettings {
   std::vector<Owner> platform_managers;   ///< 統括責任者
   std::vector<Owner> ict_service_center;  ///< ICTサービスセンター管理者
@@ -334,6 +363,11 @@ struct AlertingSettings {
   /// at the start), so it reaches the owners before monitoring stops rather
   /// than after (spec section 5: "as close as possible to the moment").
   std::chrono::seconds suppression_notice_lead{300};
+  RecoveryTargets recovery_targets;
+  /// Availability: count a level-A system that is not `redundant` as level
+  /// B (its outage is then measured against B's service, as some documents
+  /// do for A systems without a standby).
+  bool a_without_redundancy_as_b = false;
 };
 
 struct Inventory {

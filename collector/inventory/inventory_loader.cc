@@ -963,7 +963,8 @@ class InventoryDecoder {
     Section section(d_, field,
                     {"platform_managers", "ict_service_center", "on_duty", "mail", "phone", "retry",
                      "priority", "ledger", "templates", "grouping_window", "platform_vm_threshold",
-                     "suppressions", "suppression_platform_name", "suppression_notice_lead"});
+                     "suppressions", "suppression_platform_name", "suppression_notice_lead",
+                     "recovery_targets", "availability"});
     if (auto people = section.Get("platform_managers")) {
       ReadPeople(*people, alerting.platform_managers);
     }
@@ -1006,6 +1007,34 @@ class InventoryDecoder {
         alerting.suppression_notice_lead = std::chrono::duration_cast<seconds>(value);
       }
     }
+    if (auto targets = section.Get("recovery_targets")) {
+      ReadRecoveryTargets(*targets, alerting.recovery_targets);
+    }
+    if (auto availability = section.Get("availability")) {
+      Section a(d_, *availability, {"a_without_redundancy_as_b"});
+      if (auto as_b = a.Get("a_without_redundancy_as_b")) {
+        d_.Bool(*as_b, alerting.a_without_redundancy_as_b);
+      }
+    }
+  }
+
+  void ReadRecoveryTargets(const Field& field, RecoveryTargets& targets) {
+    Section section(d_, field, {"A", "B", "C", "C-dev", "platform", "raise_priority"});
+    const auto read = [&](const char* key, RecoveryTarget& target) {
+      auto value = section.Get(key);
+      if (!value) return;
+      if (value->node.IsScalar() && value->node.Scalar() == "next_business_day") {
+        target.within.reset();
+      } else if (milliseconds ms{}; d_.Duration(*value, std::chrono::minutes(1), ms)) {
+        target.within = std::chrono::duration_cast<seconds>(ms);
+      }
+    };
+    read("A", targets.a);
+    read("B", targets.b);
+    read("C", targets.c);
+    read("C-dev", targets.c_dev);
+    read("platform", targets.platform);
+    if (auto raise = section.Get("raise_priority")) d_.Bool(*raise, targets.raise_priority);
   }
 
   void ReadMail(const Field& field, MailSettings& mail) {
@@ -1157,7 +1186,7 @@ class InventoryDecoder {
   void ReadSystems(const Field& field) {
     Repeats names(d_);
     for (const Field& item : d_.Items(field)) {
-      Section section(d_, item, {"name", "level", "owners", "priority"});
+      Section section(d_, item, {"name", "level", "owners", "priority", "redundant"});
       System system;
       std::optional<Field> name = section.Required("name");
       if (name && d_.Text(*name, system.name)) {
@@ -1166,6 +1195,7 @@ class InventoryDecoder {
       if (auto level = section.Required("level")) d_.Choice(*level, kLevels, system.level);
       if (auto owners = section.Get("owners")) ReadPeople(*owners, system.owners);
       if (auto priority = section.Get("priority")) ReadPriorities(*priority, system.priority);
+      if (auto redundant = section.Get("redundant")) d_.Bool(*redundant, system.redundant);
       inventory_.systems.push_back(std::move(system));
     }
   }

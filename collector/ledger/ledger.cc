@@ -29,6 +29,22 @@ std::string_view ToString(ReportKind v) { return NameOf(v, kReportKindNames); }
 std::string_view ToString(Channel v) { return NameOf(v, kChannelNames); }
 std::string_view ToString(ReportStatus v) { return NameOf(v, kReportStatusNames); }
 std::string_view ToString(SuppressionTarget v) { return NameOf(v, kSuppressionTargetNames); }
+std::string_view ToString(IncidentCause v) { return NameOf(v, kCauseNames); }
+std::string_view ToString(InventoryChangeKind v) { return NameOf(v, kInventoryChangeNames); }
+
+bool IsIncidentClass(std::string_view name) {
+  for (std::string_view known : kIncidentClasses) {
+    if (known == name) return true;
+  }
+  return false;
+}
+
+std::optional<IncidentCause> ParseIncidentCause(std::string_view name) {
+  for (std::size_t i = 0; i < kCauseNames.size(); ++i) {
+    if (kCauseNames[i] == name) return static_cast<IncidentCause>(i);
+  }
+  return std::nullopt;
+}
 
 // ---------------------------------------------------------------------------
 // LedgerTx
@@ -241,7 +257,22 @@ LedgerStatus Ledger::Migrate() {
     }
     return std::nullopt;
   }
-  for (int step = *version; step < known; ++step) {
+  if (*version == known) return std::nullopt;
+  // Rebuilding a table (the only way to change a CHECK) drops the old one,
+  // which with foreign keys on would count as deleting every referenced row.
+  // The pragma is a no-op inside a transaction, so it is set around them;
+  // each step proves its work kept every reference with foreign_key_check.
+  if (auto err = Exec("PRAGMA foreign_keys = OFF", "migrate the schema")) return err;
+  LedgerStatus result = MigrateSteps(steps, *version);
+  if (auto err = Exec("PRAGMA foreign_keys = ON", "migrate the schema"); err && !result) {
+    result = err;
+  }
+  return result;
+}
+
+LedgerStatus Ledger::MigrateSteps(const std::vector<std::string>& steps, int from) {
+  const int known = static_cast<int>(steps.size());
+  for (int step = from; step < known; ++step) {
     const std::string what = "migrate the schema to version " + std::to_string(step + 1);
     // One transaction per step: a failed step leaves the file at the
     // previous version, whole.
@@ -260,6 +291,16 @@ LedgerStatus Ledger::Migrate() {
     std::string sql = steps[static_cast<std::size_t>(step)] +
                       ";\nPRAGMA user_version = " + std::to_string(step + 1) + ";";
     LedgerStatus err = Exec(sql.c_str(), what);
+    if (!err) {
+      Stmt check(db_, "PRAGMA foreign_key_check");
+      if (const int rc = check.Step(); rc == SQLITE_ROW) {
+        err = Error(LedgerErrorKind::kSchema, what,
+                    "the step would leave a row of " + check.Text(0) +
+                        " pointing to a missing row of " + check.Text(2));
+      } else if (rc != SQLITE_DONE) {
+        err = Error(what, rc);
+      }
+    }
     if (!err) err = Exec("COMMIT", what);
     if (err) {
       if (!sqlite3_get_autocommit(db_)) Exec("ROLLBACK", what);

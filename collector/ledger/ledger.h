@@ -117,15 +117,34 @@ enum class IncidentStatus { kOpen, kClosed };  ///< "open", "closed"
 
 /// The timeline's entries.
 enum class EventKind {
-  kOpened,          ///< "opened"
-  kStateChange,     ///< "state-change": a monitor of the incident changed state
-  kPriorityChange,  ///< "priority-change"
-  kAcknowledged,    ///< "acknowledged"
-  kProgress,        ///< "progress": a note on handling (may make a continuing report due)
-  kWorkStart,       ///< "work-start": 復旧作業開始
-  kWorkDone,        ///< "work-done": 復旧作業完了
-  kClosed,          ///< "closed"
+  kOpened,            ///< "opened"
+  kStateChange,       ///< "state-change": a monitor of the incident changed state
+  kPriorityChange,    ///< "priority-change"
+  kAcknowledged,      ///< "acknowledged"
+  kProgress,          ///< "progress": a note on handling (may make a continuing report due)
+  kWorkStart,         ///< "work-start": 復旧作業開始
+  kWorkDone,          ///< "work-done": 復旧作業完了
+  kClosed,            ///< "closed"
+  kProvisionalClose,  ///< "provisional-close": 仮クローズ by the operator
+  kCauseChange,       ///< "cause-change"
 };
+
+/// Whose side a failure was on, for the availability figures: only platform
+/// causes count as outage against the affected VMs' levels (spec section 6:
+/// "a VM stops or is affected because of the platform"); a failure inside a
+/// VM (a process, a web page, a resource warning) is the owner's.
+enum class IncidentCause {
+  kPlatform,  ///< "platform": the virtualization platform (host, storage, network)
+  kSystem,    ///< "system": the owner's side, inside the VM
+  kUnknown,   ///< "unknown": not yet classified (a VM that stopped, until someone says why)
+};
+
+/// The classes of the ledger (インシデント分類): alerts from monitoring are
+/// "trouble"; "request" and "question" are opened by operators.
+inline constexpr std::string_view kIncidentClasses[] = {"trouble", "request", "question"};
+bool IsIncidentClass(std::string_view name);
+/// The cause by its name; nullopt when unknown text.
+std::optional<IncidentCause> ParseIncidentCause(std::string_view name);
 
 enum class ReportKind {
   kFirst,              ///< "first" 第一報
@@ -156,6 +175,7 @@ std::string_view ToString(ReportKind v);
 std::string_view ToString(Channel v);
 std::string_view ToString(ReportStatus v);
 std::string_view ToString(SuppressionTarget v);
+std::string_view ToString(IncidentCause v);
 
 struct NewIncident {
   IncidentScope scope = IncidentScope::kVm;
@@ -167,7 +187,9 @@ struct NewIncident {
   LedgerTime detected_at;  ///< when the failure was confirmed: starts the outage
   LedgerTime opened_at;    ///< when the ledger row was made
   std::string opened_by = "mimamori";
-  std::string text;  ///< the "opened" event's text (what was detected)
+  std::string text;                        ///< the "opened" event's text (what was detected)
+  std::string incident_class = "trouble";  ///< one of kIncidentClasses
+  IncidentCause cause = IncidentCause::kUnknown;
 };
 
 struct Incident {
@@ -186,6 +208,19 @@ struct Incident {
   std::string closed_by;
   std::optional<LedgerTime> acknowledged_at;  ///< the first acknowledgement
   std::string acknowledged_by;
+  IncidentCause cause = IncidentCause::kUnknown;
+  std::string opened_by = "mimamori";  ///< "mimamori" for monitoring, else the operator
+  /// The operator's provisional close (仮クローズ): service is back, the
+  /// manager's close (closed_at) is still to come.
+  std::optional<LedgerTime> provisional_closed_at;
+  std::string provisional_closed_by;
+
+  /// Recovery completion: the provisional close when there is one (the
+  /// operator recorded the recovery then), else the close; nullopt while
+  /// neither happened.
+  std::optional<LedgerTime> RecoveredAt() const {
+    return provisional_closed_at ? provisional_closed_at : closed_at;
+  }
 };
 
 /// A node/monitor whose state changes belong to the incident.
@@ -318,7 +353,8 @@ struct IncidentTimeline {
   std::vector<Report> reports;        ///< by created_at, then id
 };
 
-/// Figures for one service level over a period [from, to).
+/// Figures for one service level over a period [from, to), of the incidents
+/// of class trouble (requests and questions are not failures).
 struct LevelSummary {
   std::string service_level;  ///< "A", "B", "C", "C-dev", or "" for platform-wide
   int detections = 0;         ///< incidents detected in the period
@@ -366,6 +402,29 @@ struct ResourceUsageRow {
   std::int64_t samples = 0;
   double average = 0;  ///< Σ value / samples
   double max = 0;
+};
+
+/// One thing the inventory monitors, as a canonical text, for the change log.
+struct InventoryItem {
+  std::string node;        ///< not empty
+  std::string item;        ///< "node" (the node's own settings), "ping", "process:httpd", ...
+  std::string definition;  ///< compared as text: any difference is a change
+};
+
+enum class InventoryChangeKind { kAdded, kChanged, kRemoved };  ///< "added", "changed", "removed"
+std::string_view ToString(InventoryChangeKind v);
+
+/// A monitoring addition, change or removal (監視追加・変更・削除), found when the
+/// collector loaded an inventory that differs from the previous one.
+struct InventoryChange {
+  std::int64_t id = 0;
+  LedgerTime at;
+  InventoryChangeKind change = InventoryChangeKind::kAdded;
+  std::string node;
+  std::string item;
+  std::string before;  ///< the old definition; empty when added
+  std::string after;   ///< the new definition; empty when removed
+  std::string source;  ///< the inventory file
 };
 
 // ---------------------------------------------------------------------------
@@ -475,6 +534,16 @@ class Ledger {
   /// "closed" event.
   LedgerStatus CloseIncident(IncidentId id, LedgerTime at, const std::string& actor,
                              const std::string& text);
+  /// The operator's provisional close (仮クローズ): records who and when and a
+  /// "provisional-close" event; the incident stays open for the manager's
+  /// CloseIncident. kWrongState when closed or already provisionally closed.
+  LedgerStatus ProvisionalClose(IncidentId id, LedgerTime at, const std::string& actor,
+                                const std::string& text);
+  /// Sets the cause and appends a "cause-change" event; allowed on closed
+  /// incidents too (classification often comes after recovery). The same
+  /// cause again is kWrongState.
+  LedgerStatus SetCause(IncidentId id, IncidentCause cause, LedgerTime at, const std::string& actor,
+                        const std::string& reason);
   /// Adds a monitor to the incident; attaching it again updates its status
   /// (and its kind, when given) and keeps the rest.
   LedgerStatus AttachMonitor(const IncidentMonitor& monitor);
@@ -567,6 +636,19 @@ class Ledger {
   /// the service hours of its level, which Summarize's sum cannot do.
   LedgerResult<std::vector<Incident>> IncidentsOverlapping(LedgerTime from, LedgerTime to);
 
+  // --- the inventory change log
+
+  /// Compares `items` (every item of the inventory just loaded) with those
+  /// of the previous load, appends one change per difference, and keeps
+  /// `items` as the new previous, in one transaction. Returns the changes
+  /// (none when nothing differs). The first call on a ledger records every
+  /// item as added: monitoring of it started then. kInvalidArgument for an
+  /// empty node or item, or the same node/item twice.
+  LedgerResult<std::vector<InventoryChange>> RecordInventory(
+      const std::vector<InventoryItem>& items, LedgerTime at, const std::string& source);
+  /// Changes with from <= at < to, oldest first.
+  LedgerResult<std::vector<InventoryChange>> InventoryChanges(LedgerTime from, LedgerTime to);
+
   // --- resource usage (table resource_usage, one row per node, monitor and
   // Tokyo day: samples, Σ value, max and the newest sample's time)
 
@@ -595,6 +677,7 @@ class Ledger {
   LedgerError Error(std::string_view what, int rc) const;
   LedgerError Error(LedgerErrorKind kind, std::string_view what, std::string_view why) const;
   LedgerStatus Migrate();
+  LedgerStatus MigrateSteps(const std::vector<std::string>& steps, int from);
   LedgerStatus CheckNotBroken(std::string_view what);
   void EndTx(bool commit, LedgerStatus* result);
   LedgerStatus RowsStatus(int rc, const std::string& bad, std::string_view what) const;

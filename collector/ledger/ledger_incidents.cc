@@ -62,17 +62,24 @@ LedgerResult<IncidentId> Ledger::OpenIncident(const NewIncident& in) {
   if (in.opened_by.empty()) {
     return Error(LedgerErrorKind::kInvalidArgument, what, "opened_by is empty");
   }
+  if (!IsIncidentClass(in.incident_class)) {
+    return Error(LedgerErrorKind::kInvalidArgument, what,
+                 "class \"" + in.incident_class + "\" is not trouble, request or question");
+  }
   Savepoint sp(*this, true, what);
   if (sp.status()) return *sp.status();
   Stmt st(db_,
-          "INSERT INTO incidents (scope, title, priority, service_level, opened_at, detected_at) "
-          "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+          "INSERT INTO incidents (scope, title, priority, service_level, opened_at, detected_at, "
+          "class, cause, opened_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
   st.Bind(1, ToString(in.scope))
       .Bind(2, in.title)
       .Bind(3, ToString(in.priority))
       .Bind(4, in.service_level)
       .Bind(5, in.opened_at)
-      .Bind(6, in.detected_at);
+      .Bind(6, in.detected_at)
+      .Bind(7, in.incident_class)
+      .Bind(8, ToString(in.cause))
+      .Bind(9, in.opened_by);
   int rc = st.Step();
   if (rc != SQLITE_DONE) return Error(what, rc);
   const IncidentId id = sqlite3_last_insert_rowid(db_);
@@ -159,6 +166,51 @@ LedgerStatus Ledger::CloseIncident(IncidentId id, LedgerTime at, const std::stri
     return MissingOrWrongState("incidents", id, what, "the incident is already closed");
   }
   auto event = AppendEvent({0, id, at, EventKind::kClosed, actor, "", "", text, std::nullopt});
+  if (!event) return event.error();
+  return sp.Release();
+}
+
+LedgerStatus Ledger::ProvisionalClose(IncidentId id, LedgerTime at, const std::string& actor,
+                                      const std::string& text) {
+  const std::string what = "provisionally close incident " + Id(id);
+  if (actor.empty()) return Error(LedgerErrorKind::kInvalidArgument, what, "the actor is empty");
+  Savepoint sp(*this, true, what);
+  if (sp.status()) return sp.status();
+  Stmt st(db_,
+          "UPDATE incidents SET provisional_closed_at = ?1, provisional_closed_by = ?2 "
+          "WHERE id = ?3 AND status = 'open' AND provisional_closed_at IS NULL "
+          "AND ?1 >= detected_at");
+  st.Bind(1, at).Bind(2, actor).Bind(3, id);
+  int rc = st.Step();
+  if (rc != SQLITE_DONE) return Error(what, rc);
+  if (sqlite3_changes(db_) == 0) {
+    return MissingOrWrongState("incidents", id, what,
+                               "the incident is closed, already provisionally closed, or was "
+                               "detected after that time");
+  }
+  auto event =
+      AppendEvent({0, id, at, EventKind::kProvisionalClose, actor, "", "", text, std::nullopt});
+  if (!event) return event.error();
+  return sp.Release();
+}
+
+LedgerStatus Ledger::SetCause(IncidentId id, IncidentCause cause, LedgerTime at,
+                              const std::string& actor, const std::string& reason) {
+  const std::string what = "set the cause of incident " + Id(id);
+  if (actor.empty()) return Error(LedgerErrorKind::kInvalidArgument, what, "the actor is empty");
+  Savepoint sp(*this, true, what);
+  if (sp.status()) return sp.status();
+  Stmt st(db_, "UPDATE incidents SET cause = ?1 WHERE id = ?2 AND cause <> ?1");
+  st.Bind(1, ToString(cause)).Bind(2, id);
+  int rc = st.Step();
+  if (rc != SQLITE_DONE) return Error(what, rc);
+  if (sqlite3_changes(db_) == 0) {
+    return MissingOrWrongState("incidents", id, what,
+                               "the cause is already " + std::string(ToString(cause)));
+  }
+  std::string text = "cause: " + std::string(ToString(cause));
+  if (!reason.empty()) text += " (" + reason + ")";
+  auto event = AppendEvent({0, id, at, EventKind::kCauseChange, actor, "", "", text, std::nullopt});
   if (!event) return event.error();
   return sp.Release();
 }
@@ -394,7 +446,8 @@ LedgerResult<MonthlySummary> Ledger::Summarize(LedgerTime from, LedgerTime to) {
             "       (r.sent_at IS NULL AND r.due_at < ?2)))), "
             "  SUM(MAX(0, MIN(COALESCE(closed_at, ?2), ?2) - MAX(detected_at, ?1))) "
             "FROM incidents i "
-            "WHERE detected_at < ?2 AND (closed_at IS NULL OR closed_at > ?1 OR detected_at >= ?1) "
+            "WHERE class = 'trouble' AND detected_at < ?2 "
+            "AND (closed_at IS NULL OR closed_at > ?1 OR detected_at >= ?1) "
             "GROUP BY service_level");
     st.Bind(1, from).Bind(2, to);
     int rc;

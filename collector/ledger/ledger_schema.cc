@@ -183,10 +183,116 @@ CREATE TABLE pending_changes (
 );
 )sql";
 
+// v4 (issue 11): incidents get a cause (platform / system / unknown) for the
+// availability figures, the classes an operator opens by hand (request,
+// question), who opened them, and the operator's provisional close (仮クローズ)
+// before the manager's close; the timeline gets the matching event kinds; and
+// the inventory's monitoring definitions are kept (inventory_items) with a
+// change log (inventory_changes) for the monthly report.
+//
+// SQLite cannot change a CHECK in place, so the two tables are rebuilt the
+// documented way (create, copy, drop, rename, check the foreign keys); Migrate
+// runs every step with foreign keys off for that. Ids are copied, and the
+// AUTOINCREMENT counters carried over, so no id is ever reused.
+constexpr const char* kSchemaV4 = R"sql(
+CREATE TABLE incidents_v4 (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  class TEXT NOT NULL DEFAULT 'trouble' CHECK (class IN ('trouble', 'request', 'question')),
+  scope TEXT NOT NULL CHECK (scope IN ('platform', 'vm')),
+  title TEXT NOT NULL CHECK (title <> ''),
+  priority TEXT NOT NULL CHECK (priority IN ('high', 'low')),
+  service_level TEXT NOT NULL CHECK (service_level IN ('A', 'B', 'C', 'C-dev', '')),
+  status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed')),
+  opened_at INTEGER NOT NULL,
+  detected_at INTEGER NOT NULL,
+  closed_at INTEGER,
+  closed_by TEXT NOT NULL DEFAULT '',
+  acknowledged_at INTEGER,
+  acknowledged_by TEXT NOT NULL DEFAULT '',
+  cause TEXT NOT NULL DEFAULT 'unknown' CHECK (cause IN ('platform', 'system', 'unknown')),
+  opened_by TEXT NOT NULL DEFAULT 'mimamori' CHECK (opened_by <> ''),
+  provisional_closed_at INTEGER,
+  provisional_closed_by TEXT NOT NULL DEFAULT '',
+  CHECK (scope = 'platform' OR service_level <> ''),
+  CHECK ((status = 'closed') = (closed_at IS NOT NULL)),
+  CHECK (closed_at IS NULL OR closed_at >= detected_at),
+  CHECK (provisional_closed_at IS NULL OR provisional_closed_at >= detected_at)
+);
+-- Before v4 every incident came from monitoring, so the cause is defaulted as
+-- the engine now does: a platform incident's is the platform; a VM incident
+-- without a ping failure (a process, port, service, web page or resource:
+-- inside the VM) is the system's; a VM that stopped answering stays unknown
+-- until an operator says.
+INSERT INTO incidents_v4 (id, class, scope, title, priority, service_level, status, opened_at,
+                          detected_at, closed_at, closed_by, acknowledged_at, acknowledged_by,
+                          cause)
+  SELECT id, class, scope, title, priority, service_level, status, opened_at, detected_at,
+         closed_at, closed_by, acknowledged_at, acknowledged_by,
+         CASE
+           WHEN scope = 'platform' THEN 'platform'
+           WHEN EXISTS (SELECT 1 FROM incident_monitors m WHERE m.incident_id = incidents.id)
+                AND NOT EXISTS (SELECT 1 FROM incident_monitors m
+                                WHERE m.incident_id = incidents.id AND m.monitor = 'ping')
+             THEN 'system'
+           ELSE 'unknown'
+         END
+  FROM incidents;
+DELETE FROM sqlite_sequence WHERE name = 'incidents_v4';
+INSERT INTO sqlite_sequence (name, seq)
+  SELECT 'incidents_v4', seq FROM sqlite_sequence WHERE name = 'incidents';
+DROP TABLE incidents;
+ALTER TABLE incidents_v4 RENAME TO incidents;
+CREATE INDEX incidents_by_status ON incidents (status, detected_at);
+CREATE INDEX incidents_by_detection ON incidents (detected_at);
+
+CREATE TABLE incident_events_v4 (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  incident_id INTEGER NOT NULL REFERENCES incidents (id),
+  at INTEGER NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('opened', 'state-change', 'priority-change', 'acknowledged',
+                                     'progress', 'work-start', 'work-done', 'closed',
+                                     'provisional-close', 'cause-change')),
+  actor TEXT NOT NULL CHECK (actor <> ''),
+  node TEXT NOT NULL DEFAULT '',
+  monitor TEXT NOT NULL DEFAULT '',
+  text TEXT NOT NULL DEFAULT '',
+  to_status TEXT CHECK (to_status IS NULL OR to_status IN ('OK', 'WARNING', 'CRITICAL', 'UNKNOWN'))
+);
+INSERT INTO incident_events_v4 (id, incident_id, at, kind, actor, node, monitor, text, to_status)
+  SELECT id, incident_id, at, kind, actor, node, monitor, text, to_status FROM incident_events;
+DELETE FROM sqlite_sequence WHERE name = 'incident_events_v4';
+INSERT INTO sqlite_sequence (name, seq)
+  SELECT 'incident_events_v4', seq FROM sqlite_sequence WHERE name = 'incident_events';
+DROP TABLE incident_events;
+ALTER TABLE incident_events_v4 RENAME TO incident_events;
+CREATE INDEX incident_events_by_incident ON incident_events (incident_id, at, id);
+
+-- What the inventory monitored at its latest load: one row per node and item
+-- ("node" for the node's own settings, "ping", "process:httpd", ...), with a
+-- canonical text of its definition. Each load compares against it.
+CREATE TABLE inventory_items (
+  node TEXT NOT NULL CHECK (node <> ''),
+  item TEXT NOT NULL CHECK (item <> ''),
+  definition TEXT NOT NULL,
+  PRIMARY KEY (node, item)
+) WITHOUT ROWID;
+CREATE TABLE inventory_changes (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at INTEGER NOT NULL,
+  change TEXT NOT NULL CHECK (change IN ('added', 'changed', 'removed')),
+  node TEXT NOT NULL CHECK (node <> ''),
+  item TEXT NOT NULL CHECK (item <> ''),
+  before TEXT NOT NULL DEFAULT '',
+  after TEXT NOT NULL DEFAULT '',
+  source TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX inventory_changes_by_time ON inventory_changes (at);
+)sql";
+
 }  // namespace
 
 const std::vector<std::string>& LedgerMigrations() {
-  static const std::vector<std::string> migrations = {kSchemaV1, kSchemaV2, kSchemaV3};
+  static const std::vector<std::string> migrations = {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4};
   return migrations;
 }
 

@@ -26,9 +26,12 @@ inline constexpr std::array<std::string_view, 7> kErrorKindNames = {
 inline constexpr std::array<std::string_view, 2> kScopeNames = {"platform", "vm"};
 inline constexpr std::array<std::string_view, 2> kPriorityNames = {"high", "low"};
 inline constexpr std::array<std::string_view, 2> kIncidentStatusNames = {"open", "closed"};
-inline constexpr std::array<std::string_view, 8> kEventKindNames = {
-    "opened",   "state-change", "priority-change", "acknowledged",
-    "progress", "work-start",   "work-done",       "closed"};
+inline constexpr std::array<std::string_view, 10> kEventKindNames = {
+    "opened",     "state-change", "priority-change", "acknowledged",      "progress",
+    "work-start", "work-done",    "closed",          "provisional-close", "cause-change"};
+inline constexpr std::array<std::string_view, 3> kCauseNames = {"platform", "system", "unknown"};
+inline constexpr std::array<std::string_view, 3> kInventoryChangeNames = {"added", "changed",
+                                                                          "removed"};
 inline constexpr std::array<std::string_view, 7> kReportKindNames = {"first",
                                                                      "continuing",
                                                                      "final",
@@ -178,7 +181,8 @@ class Stmt {
 
 inline constexpr const char* kIncidentColumns =
     "id, class, scope, title, priority, service_level, status, opened_at, detected_at, "
-    "closed_at, closed_by, acknowledged_at, acknowledged_by";
+    "closed_at, closed_by, acknowledged_at, acknowledged_by, cause, opened_by, "
+    "provisional_closed_at, provisional_closed_by";
 
 inline void ReadRow(const Stmt& st, Incident& row, std::string& bad) {
   row.id = st.Int64(0);
@@ -194,6 +198,10 @@ inline void ReadRow(const Stmt& st, Incident& row, std::string& bad) {
   row.closed_by = st.Text(10);
   row.acknowledged_at = st.OptTime(11);
   row.acknowledged_by = st.Text(12);
+  row.cause = st.Enum<IncidentCause>(13, kCauseNames, bad);
+  row.opened_by = st.Text(14);
+  row.provisional_closed_at = st.OptTime(15);
+  row.provisional_closed_by = st.Text(16);
 }
 
 inline constexpr const char* kMonitorColumns =
@@ -296,6 +304,20 @@ inline void ReadRow(const Stmt& st, Suppression& row, std::string& bad) {
   row.cancelled_at = st.OptTime(8);
   row.start_mail_sent = st.Int(9) != 0;
   row.end_mail_sent = st.Int(10) != 0;
+}
+
+inline constexpr const char* kInventoryChangeColumns =
+    "id, at, change, node, item, before, after, source";
+
+inline void ReadRow(const Stmt& st, InventoryChange& row, std::string& bad) {
+  row.id = st.Int64(0);
+  row.at = st.Time(1);
+  row.change = st.Enum<InventoryChangeKind>(2, kInventoryChangeNames, bad);
+  row.node = st.Text(3);
+  row.item = st.Text(4);
+  row.before = st.Text(5);
+  row.after = st.Text(6);
+  row.source = st.Text(7);
 }
 
 /// Reads every row; returns SQLITE_DONE on success.

@@ -808,10 +808,15 @@ TEST(Inventory, ErrorsNameFilePositionFieldAndWhy) {
        "phone)"},
       // The alerting section.
       {"alerting: {ledgr: /x}\n",
-       "inventory.yaml:1:12: alerting.ledgr: unknown key (known keys: grouping_window, "
-       "ict_service_center, ledger, mail, on_duty, phone, platform_managers, "
-       "platform_vm_threshold, priority, retry, suppression_notice_lead, "
+       "inventory.yaml:1:12: alerting.ledgr: unknown key (known keys: availability, "
+       "grouping_window, ict_service_center, ledger, mail, on_duty, phone, platform_managers, "
+       "platform_vm_threshold, priority, recovery_targets, retry, suppression_notice_lead, "
        "suppression_platform_name, suppressions, templates)"},
+      {"alerting: {recovery_targets: {A: 30s}}\n",
+       "inventory.yaml:1:34: alerting.recovery_targets.A: must be at least 1m, got 30s"},
+      {"alerting: {recovery_targets: {D: 1h}}\n",
+       "inventory.yaml:1:31: alerting.recovery_targets.D: unknown key (known keys: A, B, C, "
+       "C-dev, platform, raise_priority)"},
       {"alerting: {ledger: ledger.db}\n",
        "inventory.yaml:1:20: alerting.ledger: must be an absolute path, got 'ledger.db'"},
       {"alerting: {templates: templates}\n",

@@ -162,8 +162,9 @@ TEST_F(LedgerTest, MigratesAnEmptyFileAndReopensWithoutMigratingAgain) {
   EXPECT_EQ(Query("PRAGMA journal_mode"), "wal\n");
   EXPECT_EQ(Query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE "
                   "'sqlite_%' ORDER BY name"),
-            "incident_affected_vms\nincident_events\nincident_monitors\nincidents\nledger_info\n"
-            "pending_changes\nreports\nresource_usage\nsuppressions\n");
+            "incident_affected_vms\nincident_events\nincident_monitors\nincidents\n"
+            "inventory_changes\ninventory_items\nledger_info\npending_changes\nreports\n"
+            "resource_usage\nsuppressions\n");
 
   Ledger ledger = OpenOrDie();
   EXPECT_EQ(*ledger.SchemaVersion(), static_cast<int>(LedgerMigrations().size()));

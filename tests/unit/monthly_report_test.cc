@@ -395,13 +395,19 @@ TEST_F(MonthlyReportTest, TheCsvIsOneRfc4180TableThatReadsBack) {
   const std::string csv = MonthlyReportCsv(*report);
 
   // The writer's bytes for the odd name: quoted, quotes doubled.
-  EXPECT_TRUE(Contains(csv, ",\"会計,\"\"サーバ\"\"01\",disk:/データ,1,91.500,91.500\r\n"));
+  EXPECT_TRUE(Contains(csv, ",\"会計,\"\"サーバ\"\"01\",disk:/データ,1,91.500,91.500,,,,,,\r\n"));
   EXPECT_EQ(csv.find("\n\n"), std::string::npos);
 
   auto records = ParseCsv(csv);
-  // Header, 5 levels, total, reports, 2 resources.
-  ASSERT_EQ(records.size(), 10u);
-  for (const auto& record : records) EXPECT_EQ(record.size(), 22u);
+  // Header, 5 levels, total, reports, 2 resources, 3 classes, 3 causes,
+  // 5 levels x 4 recovery-target outcomes, then the month's suppressions.
+  ASSERT_GE(records.size(), 36u);
+  for (const auto& record : records) EXPECT_EQ(record.size(), 28u);
+  EXPECT_EQ(records[10][0], "class");
+  EXPECT_EQ(records[10][23], "trouble");
+  EXPECT_EQ(records[13][0], "cause");
+  EXPECT_EQ(records[16][0], "recovery-target");
+  EXPECT_EQ(records[16][2], "A");
   const auto& header = records[0];
   EXPECT_EQ(header[0], "section");
   EXPECT_EQ(header[8], "availability_percent");
