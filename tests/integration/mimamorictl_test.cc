@@ -340,6 +340,66 @@ TEST_F(MimamorictlTest, CloseQueuesTheFinalReportAndIsRefusedTwice) {
   EXPECT_EQ(note.exit_code, 1) << note.Describe();
 }
 
+TEST_F(MimamorictlTest, OpenCauseProvisionalCloseAndTheRecoveryTarget) {
+  // A resident's call: a failure opened by hand on web01 (level A) is
+  // reported like a monitored one.
+  const CommandResult opened =
+      Ctl({"open", "--class", "trouble", "--title", "住民から: 画面が出ない", "--node", "web01",
+           "--priority", "high", "--detected", "2025-12-01 10:00", "窓口から電話"});
+  ASSERT_EQ(opened.exit_code, 0) << opened.Describe();
+  EXPECT_NE(opened.out.find("incident 1: opened (trouble) by alice"), std::string::npos)
+      << opened.out;
+  auto trouble = ledger_->GetIncident(1);
+  ASSERT_TRUE(trouble) << trouble.error().message;
+  EXPECT_EQ(trouble->incident_class, "trouble");
+  EXPECT_EQ(trouble->opened_by, "alice");
+  EXPECT_EQ(trouble->service_level, "A");
+  EXPECT_EQ(trouble->detected_at, Tokyo(kBusinessMorning));
+  EXPECT_FALSE(Reports(1, ReportKind::kFirst).empty()) << "a trouble gets its first report";
+
+  // A question is recorded, not reported.
+  const CommandResult question =
+      Ctl({"open", "--class", "question", "--title", "パスワード再発行の手順"});
+  ASSERT_EQ(question.exit_code, 0) << question.Describe();
+  EXPECT_TRUE(Reports(2, ReportKind::kFirst).empty());
+  EXPECT_EQ(Ctl({"open", "--class", "complaint", "--title", "x"}).exit_code, 2);
+  EXPECT_EQ(Ctl({"open", "--class", "trouble", "--title", "x", "--node", "nosuch"}).exit_code, 1);
+
+  // Level A's 60 minutes ran out long ago.
+  const CommandResult listed = Ctl({"incidents"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.Describe();
+  EXPECT_NE(listed.out.find("PAST"), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find("recovery target: due 2025-12-01 11:00 (PAST"), std::string::npos)
+      << listed.out;
+  EXPECT_NE(listed.out.find("question"), std::string::npos) << listed.out;
+
+  // Whose side: the operator says the platform.
+  EXPECT_EQ(Ctl({"cause", "1", "guilty"}).exit_code, 2);
+  const CommandResult cause = Ctl({"cause", "1", "platform", "--reason", "ホスト障害"});
+  ASSERT_EQ(cause.exit_code, 0) << cause.Describe();
+  EXPECT_EQ(ledger_->GetIncident(1)->cause, collector::IncidentCause::kPlatform);
+  EXPECT_TRUE(HasEvent(1, EventKind::kCauseChange, "ホスト障害"));
+  EXPECT_EQ(Ctl({"cause", "1", "platform"}).exit_code, 1);
+
+  // 仮クローズ by the operator, then the manager's close.
+  const CommandResult provisional = Ctl({"close", "1", "--provisional", "復旧を確認"});
+  ASSERT_EQ(provisional.exit_code, 0) << provisional.Describe();
+  trouble = ledger_->GetIncident(1);
+  EXPECT_EQ(trouble->status, collector::IncidentStatus::kOpen);
+  EXPECT_EQ(trouble->provisional_closed_by, "alice");
+  ASSERT_TRUE(trouble->provisional_closed_at);
+  EXPECT_EQ(Ctl({"close", "1", "--provisional"}).exit_code, 1);
+  const CommandResult json = Ctl({"--json", "show", "1"});
+  ASSERT_EQ(json.exit_code, 0) << json.Describe();
+  EXPECT_NE(json.out.find("\"provisional_closed_by\":\"alice\""), std::string::npos) << json.out;
+  EXPECT_NE(json.out.find("\"cause\":\"platform\""), std::string::npos) << json.out;
+  EXPECT_NE(json.out.find("\"state\":\"missed\""), std::string::npos) << json.out;
+  const CommandResult closed = Ctl({"close", "1", "確認済み"});
+  ASSERT_EQ(closed.exit_code, 0) << closed.Describe();
+  EXPECT_EQ(ledger_->GetIncident(1)->status, collector::IncidentStatus::kClosed);
+  EXPECT_EQ(ledger_->GetIncident(1)->RecoveredAt(), trouble->provisional_closed_at);
+}
+
 TEST_F(MimamorictlTest, WorkStartQueuesTheNoticeWithItsFields) {
   const IncidentId id = OpenIncident("A", Priority::kHigh, Tokyo(kBusinessMorning));
   const CommandResult result = Ctl({"work", "start", std::to_string(id), "--worker", "田中一郎",

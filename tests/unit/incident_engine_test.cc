@@ -1498,5 +1498,107 @@ TEST_F(IncidentEngineLedgerFailureTest, PriorityRaiseLostInAnOutageIsRetried) {
   EXPECT_EQ(ReportsOf(id, ReportKind::kFirst).size(), 1u);
 }
 
+// --- cause and recovery targets (issue 11)
+
+TEST_F(IncidentEngineTest, TheCauseIsDefaultedFromScopeAndMonitorKind) {
+  Start();
+  // A process inside the VM: the owner's side.
+  const IncidentId process = OpenOne(Fail("juki-ap01", kTuesday10, "process:httpd"));
+  ASSERT_NE(process, 0);
+  EXPECT_EQ(TimelineOf(process).incident.cause, IncidentCause::kSystem);
+  // A VM that stopped answering: nobody knows yet whose fault it is.
+  const IncidentId ping = OpenOne(Fail("zeimu-ap01", clock_.Now()));
+  ASSERT_NE(ping, 0);
+  EXPECT_EQ(TimelineOf(ping).incident.cause, IncidentCause::kUnknown);
+  // A host: the platform.
+  const IncidentId host = OpenOne(Fail("esx02", clock_.Now()));
+  ASSERT_NE(host, 0);
+  EXPECT_EQ(TimelineOf(host).incident.scope, IncidentScope::kPlatform);
+  EXPECT_EQ(TimelineOf(host).incident.cause, IncidentCause::kPlatform);
+
+  // The VM with the failed process then stops answering: the cause is no
+  // longer the owner's by default, and the change is on the timeline.
+  clock_.Advance(minutes(5));
+  engine_->Accept({Fail("juki-ap01", clock_.Now())});
+  IncidentTimeline t = TimelineOf(process);
+  EXPECT_EQ(t.incident.cause, IncidentCause::kUnknown);
+  bool recorded = false;
+  for (const IncidentEvent& e : t.events) {
+    if (e.kind == EventKind::kCauseChange) {
+      recorded = true;
+      EXPECT_EQ(e.actor, "mimamori");
+      EXPECT_TRUE(Contains(e.text, "unknown"));
+    }
+  }
+  EXPECT_TRUE(recorded);
+}
+
+TEST_F(IncidentEngineTest, AnIncidentPastItsRecoveryTargetIsCountedAndRaisedWhenConfigured) {
+  inventory_->alerting.recovery_targets.raise_priority = true;
+  Start();
+  // zeimu is level B: recovery within 4 h. A CPU warning is low priority.
+  const IncidentId id = OpenOne(Fail("zeimu-ap01", kTuesday10, "cpu", Status::kWarning));
+  ASSERT_NE(id, 0);
+  ASSERT_EQ(TimelineOf(id).incident.priority, Priority::kLow);
+
+  TickUntil(kTuesday10 + hours(4) - seconds(1), minutes(1));
+  EXPECT_EQ(TimelineOf(id).incident.priority, Priority::kLow);
+  EXPECT_TRUE(engine_->stats().past_recovery_target.empty() ||
+              engine_->stats().past_recovery_target.at("B") == 0);
+
+  TickUntil(kTuesday10 + hours(4) + minutes(1), minutes(1));
+  IncidentTimeline t = TimelineOf(id);
+  EXPECT_EQ(t.incident.priority, Priority::kHigh);
+  EXPECT_EQ(engine_->stats().past_recovery_target.at("B"), 1);
+  int raises = 0;
+  for (const IncidentEvent& e : t.events) {
+    if (e.kind == EventKind::kPriorityChange) {
+      ++raises;
+      EXPECT_EQ(e.actor, "mimamori");
+      EXPECT_TRUE(Contains(e.text, "recovery target"));
+    }
+  }
+  EXPECT_EQ(raises, 1);
+
+  // An operator lowers it again: the engine does not fight them.
+  ASSERT_EQ(ledger_->ChangePriority(id, Priority::kLow, clock_.Now(), "suzuki", "handled"),
+            std::nullopt);
+  TickUntil(clock_.Now() + minutes(10), minutes(1));
+  EXPECT_EQ(TimelineOf(id).incident.priority, Priority::kLow);
+  EXPECT_EQ(engine_->stats().past_recovery_target.at("B"), 1);
+}
+
+TEST_F(IncidentEngineTest, WithoutRaisePriorityAPastTargetIsOnlyCounted) {
+  Start();
+  const IncidentId id = OpenOne(Fail("zeimu-ap01", kTuesday10, "cpu", Status::kWarning));
+  ASSERT_NE(id, 0);
+  TickUntil(kTuesday10 + hours(4) + minutes(1), minutes(1));
+  EXPECT_EQ(TimelineOf(id).incident.priority, Priority::kLow);
+  EXPECT_EQ(engine_->stats().past_recovery_target.at("B"), 1);
+}
+
+TEST_F(IncidentEngineTest, FailuresDoNotJoinAnIncidentAnOperatorOpened) {
+  Start();
+  // A resident's call about juki-ap01, recorded by hand as a question.
+  ManualIncident manual;
+  manual.incident_class = "question";
+  manual.title = "住民からの問い合わせ: 画面が遅い";
+  manual.node = "juki-ap01";
+  manual.actor = "suzuki";
+  auto question = OpenIncidentByOperator(*ledger_, ctx_, manual, clock_.Now());
+  ASSERT_TRUE(question) << question.error().message;
+  EXPECT_TRUE(ReportsOf(*question).empty()) << "a question is not reported";
+
+  const IncidentId failure = OpenOne(Fail("juki-ap01", clock_.Now()));
+  ASSERT_NE(failure, 0);
+  EXPECT_NE(failure, *question);
+  EXPECT_TRUE(TimelineOf(*question).monitors.empty());
+  Restart();
+  clock_.Advance(minutes(5));
+  engine_->Accept({Fail("juki-ap01", clock_.Now(), "process:httpd")});
+  TickUntil(clock_.Now() + minutes(2));
+  EXPECT_TRUE(TimelineOf(*question).monitors.empty());
+}
+
 }  // namespace
 }  // namespace mimamori::collector
