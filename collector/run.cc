@@ -23,6 +23,8 @@
 #include "collector/net/curl_http_client.h"
 #include "collector/net/icmp_pinger.h"
 #include "collector/net/netsnmp_client.h"
+#include "collector/vcenter/placement.h"
+#include "collector/vcenter/vcenter_link.h"
 #include "mimamori/sdnotify/service_notifier.h"
 
 namespace mimamori::collector {
@@ -222,6 +224,32 @@ int Run(const CommandLine& command_line) {
   notified(notifier.Ready(std::to_string(inventory->nodes.size()) + " nodes, " +
                           std::to_string(scheduler.size()) + " monitors"));
 
+  // The vCenter link: VM placement overrides the inventory's `host` (DRS),
+  // for this inventory and every reloaded one.
+  std::vector<VmPlacement> placement;
+  const auto install = [&](std::shared_ptr<const Inventory> next, AlertingContext context) {
+    history.push_back(next);
+    scheduler.SetPlan(CreateMonitors(*next, services), next,
+                      std::make_shared<const BusinessCalendar>(next->calendar));
+    alerting.Reload(std::move(context));
+  };
+  VcenterLink vcenter(metrics.registry(), [&](std::vector<VmPlacement> vms) {
+    boost::asio::post(io, [&, vms = std::move(vms)]() mutable {
+      placement = std::move(vms);
+      std::vector<PlacementChange> moved;
+      auto next = WithPlacement(*history.back(), placement, moved);
+      if (moved.empty()) return;
+      std::vector<std::string> why;
+      auto context = AlertingContext::Make(next, MessageDomain(), why);
+      if (!context) {
+        for (const auto& e : why) Log(LogLevel::kError, "VM placement: " + e);
+        return;
+      }
+      install(next, std::move(*context));
+    });
+  });
+  vcenter.Configure(inventory->vcenter);
+
   boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   std::function<void(const boost::system::error_code&, int)> on_signal =
       [&](const boost::system::error_code& ec, int signal) {
@@ -235,6 +263,10 @@ int Run(const CommandLine& command_line) {
         notified(notifier.Reloading());
         std::vector<std::string> why;
         auto next = Load(command_line.config_path, why);
+        if (next && !placement.empty()) {
+          std::vector<PlacementChange> moved;
+          next = WithPlacement(*next, placement, moved);
+        }
         std::optional<AlertingContext> next_context;
         if (next) next_context = AlertingContext::Make(next, MessageDomain(), why);
         if (!next || !next_context) {
@@ -242,10 +274,8 @@ int Run(const CommandLine& command_line) {
           Log(LogLevel::kError, "reload failed; the running configuration stays in force");
           metrics.ConfigReloaded(false);
         } else {
-          history.push_back(next);
-          scheduler.SetPlan(CreateMonitors(*next, services), next,
-                            std::make_shared<const BusinessCalendar>(next->calendar));
-          alerting.Reload(std::move(*next_context));
+          install(next, std::move(*next_context));
+          vcenter.Configure(next->vcenter);
           metrics.ConfigReloaded(true);
           Log(LogLevel::kInfo, "configuration reloaded: " + std::to_string(next->nodes.size()) +
                                    " nodes, " + std::to_string(scheduler.size()) + " monitors");
@@ -256,6 +286,7 @@ int Run(const CommandLine& command_line) {
       };
   signals.async_wait(on_signal);
   io.run();
+  vcenter.Stop();
   alerting.Stop();
   return 0;
 }

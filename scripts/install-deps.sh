@@ -31,6 +31,10 @@ packages=(
   libxml2-dev python3-winrm libre2-dev postgresql libpq-dev rsyslog
   # the WinRM HTTPS test makes a throwaway certificate with the openssl tool
   openssl
+  # the vCenter link's test builds a vCenter simulator from Debian's govmomi
+  golang-go golang-github-vmware-govmomi-dev
+  # the tests fetch /metrics with the curl tool
+  curl
 )
 
 missing=()

@@ -113,8 +113,38 @@ IncidentEngine::IncidentEngine(Ledger& ledger, const Clock& clock, AlertingConte
 }
 
 void IncidentEngine::SetContext(AlertingContext context) {
+  const std::shared_ptr<const Inventory> before = ctx_.inventory;
   ctx_ = std::move(context);
+  if (before) RecordMoves(*before);
   SyncConfiguredSuppressions();
+}
+
+void IncidentEngine::RecordMoves(const Inventory& before) {
+  const TimePoint now = clock_.Now();
+  for (const auto& [vm, id] : node_incident_) {
+    const Node* old_node = before.FindNode(vm);
+    const Node* node = ctx_.inventory->FindNode(vm);
+    if (!old_node || !node || node->kind != NodeKind::kVm || old_node->host == node->host) {
+      continue;
+    }
+    const std::string text = "VM " + vm + " moved (vMotion/DRS): host " +
+                             (old_node->host.empty() ? std::string("-") : old_node->host) + " -> " +
+                             node->host;
+    LedgerStatus status = ledger_.Transaction([&](Ledger& l) -> LedgerStatus {
+      auto incident = l.GetIncident(id);
+      if (!incident) return incident.error();
+      if (incident->status != IncidentStatus::kOpen) return std::nullopt;
+      // The affected VM's row follows it, so the next report's recipients
+      // and text are those of its current host.
+      if (auto e = l.AddAffectedVm({id, vm, node->system, node->host, now})) return e;
+      IncidentEvent event{0,  id,          now,  EventKind::kProgress, kSystemActor,
+                          vm, "placement", text, std::nullopt};
+      if (auto e = l.AppendEvent(event); !e) return e.error();
+      return std::nullopt;
+    });
+    if (Failed(status, "recording a VM's move", vm, "placement", id)) continue;
+    Log(LogLevel::kInfo, {vm, "placement", IdText(id)}, text + ": recorded on the incident");
+  }
 }
 
 std::size_t IncidentEngine::waiting() const {

@@ -161,6 +161,9 @@ class IncidentEngine {
   /// raises each to high priority once.
   void WatchRecoveryTargets(const std::vector<Incident>& open, TimePoint now);
   void SyncConfiguredSuppressions();
+  /// Records on each open incident that a VM of it now runs on another host
+  /// than under `before` (vCenter placement or an edited inventory).
+  void RecordMoves(const Inventory& before);
   void QueueSuppressionMails(TimePoint now);
   LedgerStatus QueueSuppressionMail(const Suppression& s, bool start, TimePoint now);
 

@@ -370,12 +370,27 @@ struct AlertingSettings {
   bool a_without_redundancy_as_b = false;
 };
 
+/// The optional vCenter link (DRS-aware recipients): where each VM runs is
+/// read from vCenter on a schedule and overrides the nodes' `host`, which
+/// stays the fallback while vCenter cannot be read.
+struct VcenterSettings {
+  std::string url;  ///< "https://vcenter.example.lg.jp/sdk"
+  std::string user;
+  std::string password_file;  ///< or password_env; never the password itself
+  std::string password_env;
+  bool verify_tls = true;  ///< false only by `insecure_skip_verify: true`
+  std::string ca_file;     ///< PEM CA file; "" = the system's CAs
+  std::chrono::seconds interval{300};
+  std::chrono::milliseconds timeout{30000};
+};
+
 struct Inventory {
   std::string platform_name = "第三期サーバ仮想基盤";
   Defaults defaults;
   CalendarSettings calendar;
   MetricsSettings metrics;
   AlertingSettings alerting;
+  std::optional<VcenterSettings> vcenter;
   std::vector<System> systems;
   std::vector<Node> nodes;
   std::string source;  ///< the file it was read from

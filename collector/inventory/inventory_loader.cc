@@ -701,15 +701,16 @@ class InventoryDecoder {
   InventoryDecoder(Decoder& decoder, Inventory& inventory) : d_(decoder), inventory_(inventory) {}
 
   void Decode(const YAML::Node& root) {
-    Section top(
-        d_, Field{root, root.Mark(), ""},
-        {"platform_name", "defaults", "calendar", "metrics", "alerting", "systems", "nodes"});
+    Section top(d_, Field{root, root.Mark(), ""},
+                {"platform_name", "defaults", "calendar", "metrics", "alerting", "vcenter",
+                 "systems", "nodes"});
     // Defaults first, wherever they are in the file: nodes start from them.
     if (auto field = top.Get("defaults")) ReadDefaults(*field, inventory_.defaults);
     if (auto field = top.Get("platform_name")) d_.Text(*field, inventory_.platform_name);
     if (auto field = top.Get("calendar")) ReadCalendar(*field, inventory_.calendar);
     if (auto field = top.Get("metrics")) ReadMetrics(*field, inventory_.metrics);
     if (auto field = top.Get("alerting")) ReadAlerting(*field, inventory_.alerting);
+    if (auto field = top.Get("vcenter")) ReadVcenter(*field);
     if (auto field = top.Get("systems")) ReadSystems(*field);
     if (auto field = top.Get("nodes")) ReadNodes(*field);
     CheckReferences();
@@ -1035,6 +1036,40 @@ class InventoryDecoder {
     read("C-dev", targets.c_dev);
     read("platform", targets.platform);
     if (auto raise = section.Get("raise_priority")) d_.Bool(*raise, targets.raise_priority);
+  }
+
+  void ReadVcenter(const Field& field) {
+    Section section(d_, field,
+                    {"url", "user", "password_file", "password_env", "insecure_skip_verify",
+                     "ca_file", "interval", "timeout"},
+                    [](std::string_view key) { return key == "password"; });
+    for (const auto& [key, value] : section.extras()) {
+      d_.Report(value,
+                "the password itself does not belong in the inventory; give "
+                "password_file or password_env");
+    }
+    VcenterSettings vc;
+    if (auto url = section.Required("url")) {
+      d_.Url(*url, {"https://", "http://"}, "user and password_file or password_env", vc.url);
+    }
+    if (auto user = section.Required("user")) d_.Text(*user, vc.user);
+    std::optional<Field> file = section.Get("password_file");
+    std::optional<Field> env = section.Get("password_env");
+    if (file) d_.AbsolutePath(*file, vc.password_file);
+    if (env) d_.Text(*env, vc.password_env);
+    if (file && env) {
+      d_.Report(*env, "give password_file or password_env, not both");
+    } else if (!file && !env && section.extras().empty()) {
+      d_.Report(field, "needs password_file or password_env");
+    }
+    if (auto skip = section.Get("insecure_skip_verify")) {
+      bool insecure = false;
+      if (d_.Bool(*skip, insecure)) vc.verify_tls = !insecure;
+    }
+    if (auto ca = section.Get("ca_file")) d_.AbsolutePath(*ca, vc.ca_file);
+    if (auto interval = section.Get("interval")) d_.Interval(*interval, vc.interval);
+    if (auto timeout = section.Get("timeout")) d_.Duration(*timeout, milliseconds(1), vc.timeout);
+    inventory_.vcenter = std::move(vc);
   }
 
   void ReadMail(const Field& field, MailSettings& mail) {

@@ -575,7 +575,7 @@ TEST(Inventory, ErrorsNameFilePositionFieldAndWhy) {
       {"nodez: []\n",
        "inventory.yaml:1:1: nodez: unknown key (known keys: alerting, calendar, defaults, metrics, "
        "nodes, "
-       "platform_name, systems)"},
+       "platform_name, systems, vcenter)"},
       {"nodes:\n  - name: web01\n    address: 10.0.0.1\n    prots: [22]\n",
        "inventory.yaml:4:5: nodes[0].prots: unknown key (known keys: acceptance_testing, address, "
        "enabled, host, kind, monitoring_starts, name, os, ping, ports, processes, resource, "
@@ -812,6 +812,12 @@ TEST(Inventory, ErrorsNameFilePositionFieldAndWhy) {
        "grouping_window, ict_service_center, ledger, mail, on_duty, phone, platform_managers, "
        "platform_vm_threshold, priority, recovery_targets, retry, suppression_notice_lead, "
        "suppression_platform_name, suppressions, templates)"},
+      {"vcenter: {url: https://vc.example.lg.jp/sdk, user: u, password: x}\n",
+       "inventory.yaml:1:65: vcenter.password: the password itself does not belong in the "
+       "inventory; give password_file or password_env"},
+      {"vcenter: {url: ftp://vc/sdk, user: u}\n",
+       "inventory.yaml:1:10: vcenter: needs password_file or password_env\n"
+       "inventory.yaml:1:16: vcenter.url: must start with https:// or http://, got 'ftp://vc/sdk'"},
       {"alerting: {recovery_targets: {A: 30s}}\n",
        "inventory.yaml:1:34: alerting.recovery_targets.A: must be at least 1m, got 30s"},
       {"alerting: {recovery_targets: {D: 1h}}\n",
@@ -962,7 +968,7 @@ TEST(Inventory, ErrorsNameFilePositionFieldAndWhy) {
       {"名前: x\nnodes: 3\n",
        "inventory.yaml:1:1: 名前: unknown key (known keys: alerting, calendar, defaults, metrics, "
        "nodes, "
-       "platform_name, systems)\ninventory.yaml:2:8: nodes: expected a list, got '3'"},
+       "platform_name, systems, vcenter)\ninventory.yaml:2:8: nodes: expected a list, got '3'"},
       {"- nodes\n", "inventory.yaml:1:1: expected a mapping, got a list"},
       {"platform_name: a\n---\nplatform_name: b\n",
        "inventory.yaml:3:1: only one YAML document is expected; a second one starts here"},
