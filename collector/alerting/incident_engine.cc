@@ -782,6 +782,10 @@ void IncidentEngine::OpenPlatformIncident(const std::string& key, const std::vec
           std::to_string(failures.size()) + " failures): " + title);
 }
 
+namespace {
+constexpr std::string_view kPastTargetReason = "復旧完了目標超過 recovery target passed";
+}  // namespace
+
 void IncidentEngine::WatchRecoveryTargets(const std::vector<Incident>& open, TimePoint now) {
   const RecoveryTargets& targets = ctx_.inventory->alerting.recovery_targets;
   std::map<std::string, int> past;
@@ -793,10 +797,19 @@ void IncidentEngine::WatchRecoveryTargets(const std::vector<Incident>& open, Tim
     // Raised once: a later lowering by an operator is their judgement and
     // stays (the engine remembers the incidents it raised).
     if (!raised_past_target_.insert(incident.id).second) continue;
+    // ... also across restarts: the ledger remembers the raise.
+    if (auto timeline = ledger_.Timeline(incident.id); timeline) {
+      const bool raised_before =
+          std::any_of(timeline->events.begin(), timeline->events.end(), [](const auto& e) {
+            return e.kind == EventKind::kPriorityChange && e.actor == kSystemActor &&
+                   e.text.find(kPastTargetReason) != std::string::npos;
+          });
+      if (raised_before) continue;
+    }
     LedgerStatus status = ledger_.Transaction([&](Ledger& l) -> LedgerStatus {
       if (auto e = l.ChangePriority(
               incident.id, Priority::kHigh, now, kSystemActor,
-              "復旧完了目標超過 recovery target passed (" + FormatReportTime(*target.due) + ")")) {
+              std::string(kPastTargetReason) + " (" + FormatReportTime(*target.due) + ")")) {
         return e;
       }
       auto row = l.GetIncident(incident.id);

@@ -91,6 +91,21 @@ LedgerResult<std::vector<InventoryChange>> RecordInventoryChanges(Ledger& ledger
                                                                   TimePoint now) {
   auto changes = ledger.RecordInventory(InventoryItems(inventory), now, inventory.source);
   if (!changes) return changes.error();
+  // The first load of a large inventory adds every item: one line then,
+  // not 50,000.
+  constexpr std::size_t kLoggedOneByOne = 50;
+  if (changes->size() > kLoggedOneByOne) {
+    std::size_t added = 0, changed = 0, removed = 0;
+    for (const InventoryChange& c : *changes) {
+      if (c.change == InventoryChangeKind::kAdded) ++added;
+      if (c.change == InventoryChangeKind::kChanged) ++changed;
+      if (c.change == InventoryChangeKind::kRemoved) ++removed;
+    }
+    Log(LogLevel::kInfo, "inventory " + inventory.source + ": " + std::to_string(added) +
+                             " monitoring items added, " + std::to_string(changed) + " changed, " +
+                             std::to_string(removed) + " removed (listed in the monthly report)");
+    return changes;
+  }
   for (const InventoryChange& c : *changes) {
     Log(LogLevel::kInfo, {c.node, c.item, ""},
         "monitoring " + std::string(ToString(c.change)) + ": " +

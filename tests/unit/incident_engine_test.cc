@@ -1566,6 +1566,10 @@ TEST_F(IncidentEngineTest, AnIncidentPastItsRecoveryTargetIsCountedAndRaisedWhen
   TickUntil(clock_.Now() + minutes(10), minutes(1));
   EXPECT_EQ(TimelineOf(id).incident.priority, Priority::kLow);
   EXPECT_EQ(engine_->stats().past_recovery_target.at("B"), 1);
+  // Nor after a restart: the raise is in the ledger.
+  Restart();
+  TickUntil(clock_.Now() + minutes(10), minutes(1));
+  EXPECT_EQ(TimelineOf(id).incident.priority, Priority::kLow);
 }
 
 TEST_F(IncidentEngineTest, WithoutRaisePriorityAPastTargetIsOnlyCounted) {
