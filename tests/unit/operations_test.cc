@@ -21,6 +21,7 @@
 #include "collector/calendar/business_calendar.h"
 #include "collector/inventory/inventory.h"
 #include "collector/ledger/ledger.h"
+#include "tests/unit/alerting_test_support.h"
 
 namespace mimamori::collector {
 namespace {
@@ -29,17 +30,11 @@ using std::chrono::hours;
 using std::chrono::milliseconds;
 using std::chrono::minutes;
 
+using testing::Contains;
+
 /// 2025-MM-DD hh:mm, Tokyo time.
 LedgerTime Tokyo(unsigned month, unsigned day, int hour, int minute = 0) {
-  return BusinessCalendar::FromTokyo(
-      std::chrono::local_seconds(std::chrono::local_days(
-          std::chrono::year(2025) / std::chrono::month(month) / std::chrono::day(day))) +
-      hours(hour) + minutes(minute));
-}
-
-::testing::AssertionResult Contains(const std::string& text, const std::string& part) {
-  if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "\"" << text << "\" does not contain \"" << part << "\"";
+  return testing::Tokyo(2025, month, day, hour, minute);
 }
 
 class OperationsTest : public ::testing::Test {
