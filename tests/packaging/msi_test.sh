@@ -309,8 +309,22 @@ check "the refused downgrade left $next installed" test "$(products "$next")" = 
 # Removal.
 msiexec /x "$(winpath "$msi_n1")"
 msiexec_ok "msiexec /x"
-check "removal deleted mimamori-agent.exe and agent.yaml.default" \
-  test ! -e "$installed/mimamori-agent.exe" -a ! -e "$installed/agent.yaml.default"
+gone() { # polls up to 15 s: wine's StopServices can return before the
+  # service's process has exited, and a file still mapped is removed late
+  local _
+  for _ in $(seq 30); do
+    [ ! -e "$installed/mimamori-agent.exe" ] && [ ! -e "$installed/agent.yaml.default" ] && return 0
+    sleep 0.5
+  done
+  return 1
+}
+if ! gone; then
+  echo "still under Program Files\\mimamori: $(ls "$installed" 2>&1 | tr '\n' ' ')" >&2
+  tr -d '\r\0' <"$msiexec_log" | grep -iE "RemoveFiles|File: |Return value|Deleting|StopServices|Service: " | tail -n 25 >&2
+  w wine sc query mimamori-agent
+  echo "sc query after removal: $(out | tr -s '\n ' ' ')" >&2
+fi
+check "removal deleted mimamori-agent.exe and agent.yaml.default" gone
 w wine reg query 'HKLM\System\CurrentControlSet\Services\mimamori-agent'
 check "removal deleted the service" test "$rc" -ne 0
 if [ ${#nostart[@]} -eq 0 ]; then
