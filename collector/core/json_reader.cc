@@ -48,7 +48,7 @@ class Reader {
   }
 
   bool Value(JsonValue& out, int depth) {
-    if (depth > kMaxDepth) return Failed("nested deeper than 64 levels");
+    if (depth >= kMaxDepth) return Failed("nested deeper than 64 levels");
     if (at_ >= text_.size()) return Failed("unexpected end of the text");
     switch (text_[at_]) {
       case '{':

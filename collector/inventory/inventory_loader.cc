@@ -637,18 +637,16 @@ constexpr std::pair<std::string_view, MonitoringHours> kHours[] = {
     {"business-no-ping", {true, false}}};
 
 constexpr std::pair<std::string_view, seconds Intervals::*> kIntervalKeys[] = {
-    {"ping", &Intervals::ping}, {"process", &Intervals::process},
-    {"port", &Intervals::port}, {"service", &Intervals::service},
-    {"web", &Intervals::web},   {"resource", &Intervals::resource},
-    // issue 10
+    {"ping", &Intervals::ping},         {"process", &Intervals::process},
+    {"port", &Intervals::port},         {"service", &Intervals::service},
+    {"web", &Intervals::web},           {"resource", &Intervals::resource},
     {"hardware", &Intervals::hardware}, {"time", &Intervals::time},
     {"backup", &Intervals::backup}};
 
 constexpr std::pair<std::string_view, int FailureCounts::*> kFailureKeys[] = {
-    {"ping", &FailureCounts::ping},       {"port", &FailureCounts::port},
-    {"process", &FailureCounts::process}, {"service", &FailureCounts::service},
-    {"web", &FailureCounts::web},         {"resource", &FailureCounts::resource},
-    // issue 10
+    {"ping", &FailureCounts::ping},         {"port", &FailureCounts::port},
+    {"process", &FailureCounts::process},   {"service", &FailureCounts::service},
+    {"web", &FailureCounts::web},           {"resource", &FailureCounts::resource},
     {"hardware", &FailureCounts::hardware}, {"time", &FailureCounts::time},
     {"backup", &FailureCounts::backup}};
 
@@ -724,9 +722,9 @@ class InventoryDecoder {
 
  private:
   void ReadDefaults(const Field& field, Defaults& defaults) {
-    Section section(d_, field,
-                    {"intervals", "failures", "thresholds", "snmp", "ping", "monitoring_hours",
-                     "time_sync"});
+    Section section(
+        d_, field,
+        {"intervals", "failures", "thresholds", "snmp", "ping", "monitoring_hours", "time_sync"});
     if (auto intervals = section.Get("intervals")) {
       Section keys(d_, *intervals, KeysOf(kIntervalKeys));
       for (const auto& [key, member] : kIntervalKeys) {
@@ -744,7 +742,7 @@ class InventoryDecoder {
     }
     if (auto snmp = section.Get("snmp")) ReadSnmp(*snmp, defaults.snmp);
     if (auto ping = section.Get("ping")) ReadPing(*ping, defaults.ping);
-    if (auto time_sync = section.Get("time_sync")) ReadTimeSync(*time_sync, defaults.time_sync);
+    if (auto sync = section.Get("time_sync")) ReadTimeSync(*sync, defaults.time_sync, false);
     if (auto hours = section.Get("monitoring_hours")) {
       Section levels(d_, *hours, KeysOf(kLevels));
       for (const auto& [name, level] : kLevels) {
@@ -1515,8 +1513,9 @@ class InventoryDecoder {
     }
   }
 
-  // `time_sync: false`, `true`, or {warning: 60s, critical: 300s}.
-  void ReadTimeSync(const Field& field, TimeSyncSettings& settings) {
+  // `time_sync: false`, `true`, or {warning: 60s, critical: 300s}. On a
+  // node a mapping turns the check on; in the defaults it only sets levels.
+  void ReadTimeSync(const Field& field, TimeSyncSettings& settings, bool node = true) {
     if (field.node.IsScalar()) {
       bool on = true;
       if (d_.Bool(field, on)) settings.enabled = on;
@@ -1524,7 +1523,7 @@ class InventoryDecoder {
     }
     Section section(d_, field, {"enabled", "warning", "critical"});
     if (!field.node.IsMap()) return;  // reported by Section
-    settings.enabled = true;
+    if (node) settings.enabled = true;
     if (auto enabled = section.Get("enabled")) {
       bool on = true;
       if (d_.Bool(*enabled, on)) settings.enabled = on;
@@ -1547,9 +1546,9 @@ class InventoryDecoder {
   }
 
   std::optional<BackupJob> ReadBackup(const Field& field) {
-    Section section(d_, field,
-                    {"name", "file", "match", "url", "field", "expect", "age_field", "before",
-                     "timeout"});
+    Section section(
+        d_, field,
+        {"name", "file", "match", "url", "field", "expect", "age_field", "before", "timeout"});
     if (!field.node.IsMap()) return std::nullopt;  // reported by Section
     BackupJob job;
     job.line = d_.LineOf(field.mark);
