@@ -223,7 +223,7 @@ CheckResult JudgeHttp(const BackupJob& job, const HttpResponse& response, TimePo
   if (*last <= window.since) {
     return Result(job, Status::kCritical,
                   "no success " + Window(job, window) + ": " + job.field + " is " + Quoted(got) +
-                      " but " + job.age_field + " is " + FormatTokyoTime(*last) + last_text);
+                      " but " + job.age_field + " is " + FormatTokyoTime(*last));
   }
   return Result(job, Status::kOk,
                 job.field + " is " + Quoted(got) + ", " + job.age_field + " " +
