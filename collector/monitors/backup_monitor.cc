@@ -290,11 +290,13 @@ class BackupMonitor final : public Monitor {
                 });
     }
     if (!any_file) return;
-    auto files = [config = config_, &clock = clock_, gather] {
+    // The time of the start, taken here: the thread needs nothing of the
+    // monitor's or the services' once it runs.
+    auto files = [config = config_, now = clock_.Now(), gather] {
       for (std::size_t i = 0; i < config->jobs.size(); ++i) {
         if (config->jobs[i].job.file.empty()) continue;
         CheckReport part;
-        CheckResult result = JudgeFile(config->jobs[i], clock.Now(), part);
+        CheckResult result = JudgeFile(config->jobs[i], now, part);
         gather->Add(i, std::move(result), std::move(part.measurements));
       }
     };
