@@ -170,7 +170,7 @@ CheckReport Judge(const Config& config, History& history, const SnmpResult& walk
     const Judged judged =
         status ? SensorState(*status)
                : Judged{Status::kUnknown, "entPhySensorOperStatus is not an INTEGER"};
-    add("sensor:", std::move(name), index, judged, "sensor", status.value_or(0));
+    add("hardware:sensor ", std::move(name), index, judged, "sensor", status.value_or(0));
   }
   if (descrs.empty() && report.results.empty()) {
     // An empty answer from an agent that serves neither table is no sign

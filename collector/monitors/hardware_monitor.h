@@ -25,7 +25,7 @@ namespace mimamori::collector {
 /// node.snmp. CheckCount() is 1: one walk covers every device.
 ///
 /// Each check is ONE walk of the four columns. Results, one per row:
-/// "hardware:<hrDeviceDescr>" and "sensor:<entPhysicalName>" (a name seen
+/// "hardware:<hrDeviceDescr>" and "hardware:sensor <entPhysicalName>" (a name seen
 /// twice gets "#<index>"). running/ok are OK; warning, testing and
 /// unavailable WARNING; down and nonoperational CRITICAL; the reason names
 /// the device and its state. hrDeviceStatus unknown(1) is OK with a reason

@@ -144,17 +144,19 @@ TEST_F(PlatformSnmpTest, HardwareFromSnmpdsDeviceTableAndEntitySensors) {
   const auto walked = ParseVarBinds(
       SnmpTool("snmpbulkwalk", snmpd->endpoint(), {}, {".1.3.6.1.2.1.25.3.2.1.5"}).out);
   std::size_t devices = 0;
-  for (const CheckResult& r : report.results) devices += r.monitor.rfind("hardware:", 0) == 0;
+  for (const CheckResult& r : report.results) {
+    devices += r.monitor.rfind("hardware:", 0) == 0 && r.monitor.rfind("hardware:sensor ", 0) != 0;
+  }
   EXPECT_EQ(devices, walked.size()) << snmpd->Log();
   EXPECT_GE(devices, 2u);
 
   const CheckResult& raid = results["hardware:Test RAID controller"];
   EXPECT_EQ(raid.status, Status::kCritical);
   EXPECT_EQ(raid.reason, "device 'Test RAID controller' (index 999999): down");
-  EXPECT_EQ(results["sensor:PSU-1"].status, Status::kOk);
-  EXPECT_EQ(results["sensor:PSU-2"].status, Status::kCritical);
-  EXPECT_EQ(results["sensor:PSU-2"].reason, "sensor 'PSU-2' (index 11): nonoperational");
-  EXPECT_EQ(results["sensor:Fan-4"].status, Status::kWarning);
+  EXPECT_EQ(results["hardware:sensor PSU-1"].status, Status::kOk);
+  EXPECT_EQ(results["hardware:sensor PSU-2"].status, Status::kCritical);
+  EXPECT_EQ(results["hardware:sensor PSU-2"].reason, "sensor 'PSU-2' (index 11): nonoperational");
+  EXPECT_EQ(results["hardware:sensor Fan-4"].status, Status::kWarning);
   // snmpd's processors are running.
   bool cpu_ok = false;
   for (const auto& [name, r] : results) {
@@ -166,8 +168,8 @@ TEST_F(PlatformSnmpTest, HardwareFromSnmpdsDeviceTableAndEntitySensors) {
   node.hardware_ignore = {"Test RAID .*", "PSU-2"};
   results = ByName(RunOnce(&MakeHardwareMonitors, node, snmp_, http_, clock));
   EXPECT_FALSE(results.count("hardware:Test RAID controller"));
-  EXPECT_FALSE(results.count("sensor:PSU-2"));
-  EXPECT_TRUE(results.count("sensor:PSU-1"));
+  EXPECT_FALSE(results.count("hardware:sensor PSU-2"));
+  EXPECT_TRUE(results.count("hardware:sensor PSU-1"));
 }
 
 TEST_F(PlatformSnmpTest, HardwareOfANodeThatDoesNotAnswerIsUnknown) {

@@ -121,11 +121,11 @@ TEST_F(HardwareMonitorTest, EachDeviceAndSensorJudgedAndNamed) {
       results["hardware:Guessing that there's a floating point co-processor"];
   EXPECT_EQ(unknown.status, Status::kOk);
   EXPECT_NE(unknown.reason.find("unknown(1)"), std::string::npos);
-  EXPECT_EQ(results["sensor:PSU 1"].status, Status::kOk);
-  EXPECT_EQ(results["sensor:PSU 2"].status, Status::kCritical);
-  EXPECT_EQ(results["sensor:PSU 2"].reason, "sensor 'PSU 2' (index 11): nonoperational");
-  EXPECT_EQ(results["sensor:Fan 4"].status, Status::kWarning);
-  EXPECT_EQ(results["sensor:Fan 4"].reason, "sensor 'Fan 4' (index 12): unavailable");
+  EXPECT_EQ(results["hardware:sensor PSU 1"].status, Status::kOk);
+  EXPECT_EQ(results["hardware:sensor PSU 2"].status, Status::kCritical);
+  EXPECT_EQ(results["hardware:sensor PSU 2"].reason, "sensor 'PSU 2' (index 11): nonoperational");
+  EXPECT_EQ(results["hardware:sensor Fan 4"].status, Status::kWarning);
+  EXPECT_EQ(results["hardware:sensor Fan 4"].reason, "sensor 'Fan 4' (index 12): unavailable");
   EXPECT_EQ(report.measurements.size(), 8u);
 }
 
@@ -141,8 +141,9 @@ TEST_F(HardwareMonitorTest, IgnoredNamesRepeatedNamesAndMissingNames) {
   EXPECT_EQ(results["hardware:network interface eth0"].status, Status::kOk);
   EXPECT_EQ(results["hardware:network interface eth0#3"].status, Status::kCritical);
   EXPECT_EQ(results["hardware:hrDevice 4"].status, Status::kOk);
-  EXPECT_EQ(results["sensor:entPhysical 7"].status, Status::kUnknown);
-  EXPECT_NE(results["sensor:entPhysical 7"].reason.find("does not define"), std::string::npos);
+  EXPECT_EQ(results["hardware:sensor entPhysical 7"].status, Status::kUnknown);
+  EXPECT_NE(results["hardware:sensor entPhysical 7"].reason.find("does not define"),
+            std::string::npos);
 }
 
 TEST_F(HardwareMonitorTest, FailedWalkNamesTheDevicesSeenLast) {
@@ -163,7 +164,7 @@ TEST_F(HardwareMonitorTest, FailedWalkNamesTheDevicesSeenLast) {
   auto results = ByName(Run());
   ASSERT_EQ(results.size(), 2u);
   EXPECT_EQ(results["hardware:vmnic0"].status, Status::kUnknown);
-  EXPECT_EQ(results["sensor:PSU 1"].status, Status::kUnknown);
+  EXPECT_EQ(results["hardware:sensor PSU 1"].status, Status::kUnknown);
 }
 
 TEST_F(HardwareMonitorTest, AnAgentWithNeitherTableIsUnknown) {
