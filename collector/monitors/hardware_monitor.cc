@@ -127,6 +127,7 @@ CheckReport Judge(const Config& config, History& history, const SnmpResult& walk
   }
   std::set<std::string> taken;
   std::vector<std::string> monitors;
+  std::size_t ignored = 0;
   auto add = [&](std::string prefix, std::string name, const Oid& index, const Judged& judged,
                  const std::string& what, std::int64_t raw) {
     std::string monitor = prefix + name;
@@ -152,7 +153,10 @@ CheckReport Judge(const Config& config, History& history, const SnmpResult& walk
                                !descr->second->bytes.empty()
                            ? descr->second->bytes
                            : "hrDevice " + IndexText(index);
-    if (config.Ignored(name)) continue;
+    if (config.Ignored(name)) {
+      ++ignored;
+      continue;
+    }
     const std::optional<std::int64_t> status = Integer(*value);
     const Judged judged = status ? DeviceState(*status)
                                  : Judged{Status::kUnknown, "hrDeviceStatus is not an INTEGER"};
@@ -165,19 +169,23 @@ CheckReport Judge(const Config& config, History& history, const SnmpResult& walk
                                !found->second->bytes.empty()
                            ? found->second->bytes
                            : "entPhysical " + IndexText(index);
-    if (config.Ignored(name)) continue;
+    if (config.Ignored(name)) {
+      ++ignored;
+      continue;
+    }
     const std::optional<std::int64_t> status = Integer(*value);
     const Judged judged =
         status ? SensorState(*status)
                : Judged{Status::kUnknown, "entPhySensorOperStatus is not an INTEGER"};
     add("hardware:sensor ", std::move(name), index, judged, "sensor", status.value_or(0));
   }
-  if (descrs.empty() && report.results.empty()) {
-    // An empty answer from an agent that serves neither table is no sign
-    // of healthy hardware.
+  if (report.results.empty() && ignored == 0) {
+    // An empty answer is no sign of healthy hardware.
     unknown_all(config.Who() +
-                ": the agent serves neither hrDeviceTable (HOST-RESOURCES-MIB) nor "
-                "entPhySensorTable (ENTITY-SENSOR-MIB)");
+                (descrs.empty() ? ": the agent serves neither hrDeviceTable (HOST-RESOURCES-MIB) "
+                                  "nor entPhySensorTable (ENTITY-SENSOR-MIB)"
+                                : ": the agent lists devices (hrDeviceDescr) but no "
+                                  "hrDeviceStatus"));
     return report;
   }
   std::lock_guard lock(history.mutex);

@@ -167,6 +167,16 @@ TEST_F(HardwareMonitorTest, FailedWalkNamesTheDevicesSeenLast) {
   EXPECT_EQ(results["hardware:sensor PSU 1"].status, Status::kUnknown);
 }
 
+TEST_F(HardwareMonitorTest, DevicesWithoutAStatusAreUnknown) {
+  agent_.Set(kDescr.Child({1}), Value::OctetString("vmnic0"));
+  auto report = Run();
+  ASSERT_EQ(report.results.size(), 1u);
+  EXPECT_EQ(report.results[0].status, Status::kUnknown);
+  EXPECT_EQ(report.results[0].reason,
+            "snmp hardware esx01 (10.0.0.11): the agent lists devices (hrDeviceDescr) but no "
+            "hrDeviceStatus");
+}
+
 TEST_F(HardwareMonitorTest, AnAgentWithNeitherTableIsUnknown) {
   auto report = Run();
   ASSERT_EQ(report.results.size(), 1u);
