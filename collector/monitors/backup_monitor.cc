@@ -100,6 +100,17 @@ std::optional<std::string> Tail(const std::string& path, std::string& error) {
   return text;
 }
 
+// glob(3) skips directories it cannot read and reports "no match": a
+// backup share mounted without read access would look like a missing
+// backup. Stop on such errors instead; a directory that does not exist is
+// a real "nothing there". glob calls this on the calling thread.
+thread_local std::string glob_error;
+int GlobError(const char* path, int error) {
+  if (error == ENOENT || error == ENOTDIR) return 0;
+  glob_error = std::string(path) + ": " + std::strerror(error);
+  return 1;
+}
+
 CheckResult JudgeFile(const Job& entry, TimePoint now, CheckReport& report) {
   const BackupJob& job = entry.job;
   const BackupWindow window = BackupWindowAt(now, job.before_minute.value_or(6 * 60));
@@ -107,7 +118,8 @@ CheckResult JudgeFile(const Job& entry, TimePoint now, CheckReport& report) {
     return Result(job, Status::kUnknown, Quoted(job.match) + " is not a valid RE2 pattern");
   }
   glob_t matches{};
-  const int rc = ::glob(job.file.c_str(), GLOB_NOSORT, nullptr, &matches);
+  glob_error.clear();
+  const int rc = ::glob(job.file.c_str(), GLOB_NOSORT, &GlobError, &matches);
   std::vector<Found> found;
   if (rc == 0) {
     for (std::size_t i = 0; i < matches.gl_pathc; ++i) {
@@ -123,7 +135,7 @@ CheckResult JudgeFile(const Job& entry, TimePoint now, CheckReport& report) {
   if (rc == GLOB_ABORTED || rc == GLOB_NOSPACE) {
     return Result(job, Status::kUnknown,
                   "cannot list " + job.file +
-                      (rc == GLOB_ABORTED ? ": a directory is not readable" : ": out of memory"));
+                      (rc == GLOB_NOSPACE ? ": out of memory" : ": cannot read " + glob_error));
   }
   std::sort(found.begin(), found.end(),
             [](const Found& a, const Found& b) { return a.mtime > b.mtime; });

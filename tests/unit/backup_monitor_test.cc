@@ -243,6 +243,19 @@ TEST_F(BackupMonitorTest, UnreadableResultIsUnknown) {
       << r.reason;
 }
 
+TEST_F(BackupMonitorTest, UnlistableDirectoryIsUnknownNotMissing) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root lists every directory";
+  Write("db/1203.log", "completed\n", Tokyo(2026, 12, 3, 5, 0));
+  ::chmod((dir_ / "db").c_str(), 0);
+  node_.backups = {FileJob("nightly-db", "db/*.log")};
+  const CheckResult r = Results()["backup:nightly-db"];
+  ::chmod((dir_ / "db").c_str(), 0700);
+  EXPECT_EQ(r.status, Status::kUnknown);
+  EXPECT_EQ(r.reason, "nightly-db (" + (dir_ / "db/*.log").string() + "): cannot list " +
+                          (dir_ / "db/*.log").string() + ": cannot read " + (dir_ / "db").string() +
+                          ": Permission denied");
+}
+
 BackupJob UrlJob() {
   BackupJob job;
   job.name = "veeam";
