@@ -1497,7 +1497,7 @@ class InventoryDecoder {
 
   // `hardware: true|false`, or a mapping {enabled, ignore: [regex, ...]}.
   void ReadHardware(const Field& field, Node& node) {
-    if (field.node.IsScalar()) {
+    if (!field.node.IsMap()) {  // a scalar, or nothing: reported as not true or false
       d_.Bool(field, node.hardware);
       return;
     }
@@ -1516,7 +1516,7 @@ class InventoryDecoder {
   // `time_sync: false`, `true`, or {warning: 60s, critical: 300s}. On a
   // node a mapping turns the check on; in the defaults it only sets levels.
   void ReadTimeSync(const Field& field, TimeSyncSettings& settings, bool node = true) {
-    if (field.node.IsScalar()) {
+    if (!field.node.IsMap()) {
       bool on = true;
       if (d_.Bool(field, on)) settings.enabled = on;
       return;

@@ -128,6 +128,10 @@ TEST(InventoryPlatform, ErrorsNameFilePositionFieldAndWhy) {
       {"nodes: [{name: a, address: 10.0.0.1, hardware: {ignore: [\"(\"]}}]\n",
        "inventory.yaml:1:58: nodes[0].hardware.ignore[0]: '(' is not a valid regular expression "
        "(RE2): missing ): ("},
+      {"nodes:\n  - {name: a, address: 10.0.0.1, time_sync: }\n",
+       "inventory.yaml:2:34: nodes[0].time_sync: expected true or false, got nothing"},
+      {"nodes: [{name: a, address: 10.0.0.1, time_sync: [60s]}]\n",
+       "inventory.yaml:1:49: nodes[0].time_sync: expected true or false, got a list"},
       {"nodes: [{name: a, address: 10.0.0.1, hardware: {skip: []}}]\n",
        "inventory.yaml:1:49: nodes[0].hardware.skip: unknown key (known keys: enabled, ignore)"},
       {"nodes: [{name: a, address: 10.0.0.1, time_sync: {warning: 5m, critical: 1m}}]\n",
