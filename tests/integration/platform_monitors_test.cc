@@ -39,6 +39,7 @@ using mimamori::testing::ChildProcess;
 using mimamori::testing::FindPython;
 using mimamori::testing::ParseVarBinds;
 using mimamori::testing::ReadFile;
+using mimamori::testing::RunCommand;
 using mimamori::testing::SnmpdProcess;
 using mimamori::testing::SnmpTool;
 using mimamori::testing::TempDir;
@@ -348,6 +349,62 @@ TEST(BackupMonitorIntegration, HttpJsonEndpointAndResultFiles) {
                 "): no success since 2026-12-03 06:00 (daily by 06:00 Asia/Tokyo); last success "
                 "2026-12-03 05:00 (" +
                 log.string() + ")");
+}
+
+// The three kinds through the registry and the daemon: `--check-config`
+// counts them, `--once --json` runs them.
+TEST_F(PlatformSnmpTest, CollectorOnceRunsTheNewKindsFromTheInventory) {
+  auto snmpd = Start(
+      "override .1.3.6.1.2.1.25.3.2.1.3.999999 octet_str \"Test RAID controller\"\n"
+      "override .1.3.6.1.2.1.25.3.2.1.5.999999 integer 5\n");
+  ASSERT_TRUE(snmpd);
+  TempDir dir;
+  fs::create_directories(dir.path() / "backup");
+  dir.Write("backup/today.log", "completed successfully\n");  // mtime: now
+  const std::string yaml = R"(metrics: {listen: "127.0.0.1:0"}
+alerting:
+  ledger: )" + (dir.path() / "ledger.db").string() +
+                           R"(
+  templates: )" + std::string(MIMAMORI_SOURCE_DIR) +
+                           R"(/packaging/templates
+nodes:
+  - name: esx01
+    address: 127.0.0.1
+    kind: esxi-host
+    ping: {timeout: 1s}
+    resource: false
+    time_sync: true
+    snmp: {port: )" + std::to_string(snmpd->port()) +
+                           R"(}
+    hardware: {ignore: ["network interface .*"]}
+    backups:
+      - {name: nightly, file: ")" +
+                           (dir.path() / "backup" / "*.log").string() +
+                           R"(", before: "23:59", match: "completed"}
+)";
+  const auto config = dir.Write("inventory.yaml", yaml);
+  // ping, time, hardware and one backup job.
+  const auto checked =
+      RunCommand({MIMAMORI_COLLECTOR_BINARY, "--check-config", config.string()}, 30s);
+  EXPECT_EQ(checked.exit_code, 0) << checked.Describe() << checked.out;
+  EXPECT_NE(checked.out.find("4 checks run: 4 monitored (1 node)"), std::string::npos)
+      << checked.out;
+
+  const auto once =
+      RunCommand({MIMAMORI_COLLECTOR_BINARY, "--config", config.string(), "--once", "--json"}, 90s);
+  EXPECT_EQ(once.exit_code, 1) << once.Describe() << once.out;  // the controller is down
+  EXPECT_TRUE(std::regex_search(
+      once.out,
+      std::regex(
+          R"("monitor":"hardware:Test RAID controller","kind":"hardware","status":"CRITICAL")")))
+      << once.out;
+  EXPECT_TRUE(
+      std::regex_search(once.out, std::regex(R"("monitor":"time","kind":"time","status":"OK")")))
+      << once.out;
+  EXPECT_TRUE(std::regex_search(
+      once.out, std::regex(R"("monitor":"backup:nightly","kind":"backup","status":"OK")")))
+      << once.out;
+  EXPECT_EQ(once.out.find("network interface"), std::string::npos) << once.out;
 }
 
 }  // namespace
