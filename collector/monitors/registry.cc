@@ -9,7 +9,7 @@
 #include "collector/monitors/process_monitor.h"
 #include "collector/monitors/resource_monitor.h"
 #include "collector/monitors/service_monitor.h"
-#include "collector/monitors/time_sync_monitor.h"
+#include "collector/monitors/time_monitor.h"
 #include "collector/monitors/web_monitor.h"
 #include "collector/net/http_client.h"
 #include "collector/net/pinger.h"
@@ -48,7 +48,7 @@ const std::vector<MonitorKind>& MonitorKinds() {
       {"ping", &MakePingMonitors},         {"resource", &MakeResourceMonitors},
       {"process", &MakeProcessMonitors},   {"port", &MakePortMonitors},
       {"service", &MakeServiceMonitors},   {"web", &MakeWebMonitors},
-      {"hardware", &MakeHardwareMonitors}, {"time", &MakeTimeSyncMonitors},
+      {"hardware", &MakeHardwareMonitors}, {"time", &MakeTimeMonitors},
       {"backup", &MakeBackupMonitors},
   };
   return kinds;

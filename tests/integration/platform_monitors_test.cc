@@ -25,7 +25,7 @@
 #include "collector/calendar/business_calendar.h"
 #include "collector/monitors/backup_monitor.h"
 #include "collector/monitors/hardware_monitor.h"
-#include "collector/monitors/time_sync_monitor.h"
+#include "collector/monitors/time_monitor.h"
 #include "collector/net/curl_http_client.h"
 #include "collector/net/netsnmp_client.h"
 #include "collector/net/pinger.h"
@@ -195,7 +195,7 @@ TEST_F(PlatformSnmpTest, TimeSkewAgainstSnmpdsClock) {
   const Node node = SnmpNode(*snmpd);
 
   CheckResult result =
-      RunOnce(&MakeTimeSyncMonitors, node, snmp_, http_, ShiftedClock(0s)).results.at(0);
+      RunOnce(&MakeTimeMonitors, node, snmp_, http_, ShiftedClock(0s)).results.at(0);
   EXPECT_EQ(result.monitor, "time");
   EXPECT_EQ(result.status, Status::kOk) << result.reason;
   ASSERT_TRUE(result.value);
@@ -203,7 +203,7 @@ TEST_F(PlatformSnmpTest, TimeSkewAgainstSnmpdsClock) {
   EXPECT_LT(std::abs(*result.value), 2.0) << result.reason;
 
   // The collector 2 minutes ahead: the node is 2 minutes behind.
-  result = RunOnce(&MakeTimeSyncMonitors, node, snmp_, http_, ShiftedClock(120s)).results.at(0);
+  result = RunOnce(&MakeTimeMonitors, node, snmp_, http_, ShiftedClock(120s)).results.at(0);
   EXPECT_EQ(result.status, Status::kWarning) << result.reason;
   EXPECT_NEAR(*result.value, -120, 2);
   EXPECT_TRUE(std::regex_search(result.reason,
@@ -211,7 +211,7 @@ TEST_F(PlatformSnmpTest, TimeSkewAgainstSnmpdsClock) {
                                            "over 60 s; round trip [0-9.]+ s\\)$")))
       << result.reason;
 
-  result = RunOnce(&MakeTimeSyncMonitors, node, snmp_, http_, ShiftedClock(-400s)).results.at(0);
+  result = RunOnce(&MakeTimeMonitors, node, snmp_, http_, ShiftedClock(-400s)).results.at(0);
   EXPECT_EQ(result.status, Status::kCritical) << result.reason;
   EXPECT_NE(result.reason.find("s ahead of the collector (critical over 300 s"), std::string::npos)
       << result.reason;
@@ -221,8 +221,7 @@ TEST_F(PlatformSnmpTest, MalformedHrSystemDateIsUnknown) {
   auto snmpd = Start("override .1.3.6.1.2.1.25.1.2.0 octet_str \"abc\"\n");
   ASSERT_TRUE(snmpd);
   const CheckResult result =
-      RunOnce(&MakeTimeSyncMonitors, SnmpNode(*snmpd), snmp_, http_, ShiftedClock(0s))
-          .results.at(0);
+      RunOnce(&MakeTimeMonitors, SnmpNode(*snmpd), snmp_, http_, ShiftedClock(0s)).results.at(0);
   EXPECT_EQ(result.status, Status::kUnknown);
   EXPECT_EQ(result.reason,
             "snmp time esx01 (127.0.0.1): hrSystemDate 61 62 63 is not a DateAndTime: 3 octets, "

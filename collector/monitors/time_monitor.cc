@@ -1,4 +1,4 @@
-#include "collector/monitors/time_sync_monitor.h"
+#include "collector/monitors/time_monitor.h"
 
 #include <cmath>
 #include <cstdint>
@@ -96,9 +96,9 @@ CheckResult Judge(const Config& config, const SnmpResult& get, TimePoint sent, T
   return result;
 }
 
-class TimeSyncMonitor final : public Monitor {
+class TimeMonitor final : public Monitor {
  public:
-  TimeSyncMonitor(std::shared_ptr<const Config> config, MonitorServices& services)
+  TimeMonitor(std::shared_ptr<const Config> config, MonitorServices& services)
       : config_(std::move(config)), snmp_(services.snmp), clock_(services.clock) {}
 
   std::string_view Kind() const override { return "time"; }
@@ -175,9 +175,8 @@ DateAndTime ParseDateAndTime(std::string_view octets, std::chrono::minutes zonel
   return out;
 }
 
-std::vector<std::unique_ptr<Monitor>> MakeTimeSyncMonitors(const Node& node,
-                                                           const Inventory& inventory,
-                                                           MonitorServices& services) {
+std::vector<std::unique_ptr<Monitor>> MakeTimeMonitors(const Node& node, const Inventory& inventory,
+                                                       MonitorServices& services) {
   std::vector<std::unique_ptr<Monitor>> monitors;
   if (!node.time_sync.enabled.value_or(node.resource)) return monitors;
   auto config = std::make_shared<Config>();
@@ -187,7 +186,7 @@ std::vector<std::unique_ptr<Monitor>> MakeTimeSyncMonitors(const Node& node,
   config->settings = node.time_sync;
   config->interval = inventory.defaults.intervals.time;
   config->failure_threshold = inventory.defaults.failures.time;
-  monitors.push_back(std::make_unique<TimeSyncMonitor>(std::move(config), services));
+  monitors.push_back(std::make_unique<TimeMonitor>(std::move(config), services));
   return monitors;
 }
 

@@ -1,4 +1,4 @@
-#include "collector/monitors/time_sync_monitor.h"
+#include "collector/monitors/time_monitor.h"
 
 #include <gtest/gtest.h>
 
@@ -117,9 +117,9 @@ struct NoEngines final : Pinger, HttpClient, TcpProbe {
                std::function<void(TcpProbeResult)>) override {}
 };
 
-class TimeSyncMonitorTest : public ::testing::Test {
+class TimeMonitorTest : public ::testing::Test {
  protected:
-  TimeSyncMonitorTest() {
+  TimeMonitorTest() {
     node_.name = "web01";
     node_.address = "10.0.0.5";
     agent_.Set(kHrSystemDate, Value::OctetString(kSnmpdDate));
@@ -127,7 +127,7 @@ class TimeSyncMonitorTest : public ::testing::Test {
 
   CheckResult Run(SnmpClient* snmp = nullptr) {
     MonitorServices services{engines_, snmp ? *snmp : agent_, engines_, engines_, clock_};
-    auto monitors = MakeTimeSyncMonitors(node_, inventory_, services);
+    auto monitors = MakeTimeMonitors(node_, inventory_, services);
     EXPECT_EQ(monitors.size(), 1u);
     if (monitors.empty()) return {};
     EXPECT_EQ(monitors[0]->Kind(), "time");
@@ -145,19 +145,19 @@ class TimeSyncMonitorTest : public ::testing::Test {
   Inventory inventory_;
 };
 
-TEST_F(TimeSyncMonitorTest, OnWhereResourceMonitoringIsUnlessSaidOtherwise) {
+TEST_F(TimeMonitorTest, OnWhereResourceMonitoringIsUnlessSaidOtherwise) {
   MonitorServices services{engines_, agent_, engines_, engines_, clock_};
-  EXPECT_EQ(MakeTimeSyncMonitors(node_, inventory_, services).size(), 1u);
+  EXPECT_EQ(MakeTimeMonitors(node_, inventory_, services).size(), 1u);
   node_.resource = false;
-  EXPECT_TRUE(MakeTimeSyncMonitors(node_, inventory_, services).empty());
+  EXPECT_TRUE(MakeTimeMonitors(node_, inventory_, services).empty());
   node_.time_sync.enabled = true;
-  EXPECT_EQ(MakeTimeSyncMonitors(node_, inventory_, services).size(), 1u);
+  EXPECT_EQ(MakeTimeMonitors(node_, inventory_, services).size(), 1u);
   node_.resource = true;
   node_.time_sync.enabled = false;
-  EXPECT_TRUE(MakeTimeSyncMonitors(node_, inventory_, services).empty());
+  EXPECT_TRUE(MakeTimeMonitors(node_, inventory_, services).empty());
 }
 
-TEST_F(TimeSyncMonitorTest, InSync) {
+TEST_F(TimeMonitorTest, InSync) {
   const CheckResult result = Run();
   EXPECT_EQ(result.monitor, "time");
   EXPECT_EQ(result.status, Status::kOk);
@@ -169,7 +169,7 @@ TEST_F(TimeSyncMonitorTest, InSync) {
   EXPECT_EQ(requests[0].oids, std::vector<Oid>{kHrSystemDate});
 }
 
-TEST_F(TimeSyncMonitorTest, NodeBehindAndAheadByTheLevels) {
+TEST_F(TimeMonitorTest, NodeBehindAndAheadByTheLevels) {
   clock_.Set(kAt + 75s);  // the collector is later: the node is behind
   CheckResult result = Run();
   EXPECT_EQ(result.status, Status::kWarning);
@@ -189,7 +189,7 @@ TEST_F(TimeSyncMonitorTest, NodeBehindAndAheadByTheLevels) {
   EXPECT_EQ(Run().status, Status::kCritical);
 }
 
-TEST_F(TimeSyncMonitorTest, TheRoundTripIsAllowedFor) {
+TEST_F(TimeMonitorTest, TheRoundTripIsAllowedFor) {
   // The answer takes 4 s: the node's time belongs to the middle (2 s after
   // sending), and up to 2 s either way is doubt, not skew.
   SlowAgent slow(agent_, clock_, 4000ms);
@@ -202,7 +202,7 @@ TEST_F(TimeSyncMonitorTest, TheRoundTripIsAllowedFor) {
   EXPECT_EQ(Run(&slow).status, Status::kWarning);
 }
 
-TEST_F(TimeSyncMonitorTest, FailuresAreUnknownWithTheReason) {
+TEST_F(TimeMonitorTest, FailuresAreUnknownWithTheReason) {
   agent_.FailGets(FakeSnmpClient::Timeout());
   CheckResult result = Run();
   EXPECT_EQ(result.status, Status::kUnknown);
@@ -223,7 +223,7 @@ TEST_F(TimeSyncMonitorTest, FailuresAreUnknownWithTheReason) {
             "(.1.3.6.1.2.1.25.1.2.0)");
 }
 
-TEST_F(TimeSyncMonitorTest, ZonelessDateSaysHowItWasRead) {
+TEST_F(TimeMonitorTest, ZonelessDateSaysHowItWasRead) {
   agent_.Set(kHrSystemDate, Value::OctetString(Date(2026, 12, 3, 18, 11, 56, 0, std::nullopt)));
   const CheckResult result = Run();
   EXPECT_EQ(result.status, Status::kOk);

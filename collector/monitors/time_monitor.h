@@ -48,8 +48,7 @@ DateAndTime ParseDateAndTime(std::string_view octets,
 /// failure or a malformed hrSystemDate is UNKNOWN with the reason.
 ///
 /// Thread-safety: as Monitor; `done` runs on the SNMP client's thread.
-std::vector<std::unique_ptr<Monitor>> MakeTimeSyncMonitors(const Node& node,
-                                                           const Inventory& inventory,
-                                                           MonitorServices& services);
+std::vector<std::unique_ptr<Monitor>> MakeTimeMonitors(const Node& node, const Inventory& inventory,
+                                                       MonitorServices& services);
 
 }  // namespace mimamori::collector
