@@ -160,6 +160,40 @@ struct WebCheck {
   std::chrono::milliseconds timeout{5000};
 };
 
+// ---- Hardware, time synchronization and backups (issue 10) ----
+
+/// The clock check against a node's hrSystemDate (spec section 7: all
+/// equipment must be time-synchronized). A skew beyond a level, after
+/// allowing for the request's round trip, is that state.
+struct TimeSyncSettings {
+  /// nullopt: on wherever resource monitoring (SNMP) is on.
+  std::optional<bool> enabled;
+  std::chrono::seconds warning{60};
+  std::chrono::seconds critical{300};
+};
+
+/// One daily backup job whose result the collector checks (issue 10). The
+/// source is a result file (`file`, a glob) or an HTTP JSON endpoint
+/// (`url`); exactly one is set.
+struct BackupJob {
+  std::string name;  ///< the operator's name of the job, e.g. "nightly-db"
+  /// Absolute path or glob (`/backup/db/*.log`); the newest match counts.
+  std::string file;
+  /// Regex (RE2) the file's content must contain; empty: not checked.
+  std::string match;
+  std::string url;        ///< http(s) URL answering JSON
+  std::string field;      ///< JSON path of the result, e.g. "last_result.status"
+  std::string expect;     ///< the value `field` must have, e.g. "success"
+  std::string age_field;  ///< JSON path of the last success's time; empty: not checked
+  std::chrono::milliseconds timeout{10000};
+  /// The daily deadline, minutes after 00:00 Asia/Tokyo: by then the run of
+  /// the night must have succeeded (06:00 for an 18:00-06:00 window).
+  /// Required with `file` and with `age_field`.
+  std::optional<int> before_minute;
+  std::string before_text;  ///< "06:00", as written
+  int line = 0;
+};
+
 /// Where a node stands in its life on the platform, at a given moment.
 enum class NodeState {
   kMonitored,          ///< checks run, failures open incidents and are reported
@@ -187,6 +221,12 @@ struct Node {
   std::vector<PortCheck> ports;
   std::vector<ServiceCheck> services;
   std::vector<WebCheck> web;
+  // Issue 10: hardware status (on by default for esxi-host, storage and
+  // monitoring-server), clock skew and daily backups.
+  bool hardware = false;
+  std::vector<std::string> hardware_ignore;  ///< RE2, full match of a device or sensor name
+  TimeSyncSettings time_sync;
+  std::vector<BackupJob> backups;
   Thresholds thresholds;
   /// `enabled: false`: added to the inventory ahead of time, nothing runs.
   bool enabled = true;
@@ -217,6 +257,9 @@ struct Intervals {
   std::chrono::seconds service{300};
   std::chrono::seconds web{300};
   std::chrono::seconds resource{300};
+  std::chrono::seconds hardware{300};
+  std::chrono::seconds time{300};
+  std::chrono::seconds backup{300};
 };
 
 /// Consecutive failed checks before a monitor's failure is confirmed (spec:
@@ -228,6 +271,9 @@ struct FailureCounts {
   int service = 1;
   int web = 1;
   int resource = 1;
+  int hardware = 1;
+  int time = 1;
+  int backup = 1;
 };
 
 /// When a service level is watched: always (A, B), or business hours only
@@ -251,6 +297,7 @@ struct Defaults {
   Thresholds thresholds;
   SnmpSettings snmp;
   PingSettings ping;
+  TimeSyncSettings time_sync;  ///< issue 10: nodes start from it
   std::map<ServiceLevel, MonitoringHours> hours = {
       {ServiceLevel::kA, {false, true}},
       {ServiceLevel::kB, {false, true}},

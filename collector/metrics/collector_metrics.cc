@@ -25,6 +25,11 @@ const std::map<std::string, std::string>& KnownMeasurements() {
       {"mimamori_web_duration_seconds", "Time of the web request."},
       {"mimamori_web_status_code", "HTTP status of the web request."},
       {"mimamori_service_up", "1 when the Windows service is Running, 0 when not or missing."},
+      {"mimamori_hardware_status",
+       "Raw hrDeviceStatus (1-5) or entPhySensorOperStatus (1-3) of a device or sensor."},
+      {"mimamori_clock_skew_seconds", "The node's clock minus the collector's (positive: ahead)."},
+      {"mimamori_backup_last_success_timestamp_seconds",
+       "Time of the last success found of a backup job, seconds since 1970."},
   };
   return known;
 }

@@ -2,11 +2,14 @@
 
 #include <stdexcept>
 
+#include "collector/monitors/backup_monitor.h"
+#include "collector/monitors/hardware_monitor.h"
 #include "collector/monitors/ping_monitor.h"
 #include "collector/monitors/port_monitor.h"
 #include "collector/monitors/process_monitor.h"
 #include "collector/monitors/resource_monitor.h"
 #include "collector/monitors/service_monitor.h"
+#include "collector/monitors/time_monitor.h"
 #include "collector/monitors/web_monitor.h"
 #include "collector/net/http_client.h"
 #include "collector/net/pinger.h"
@@ -42,9 +45,11 @@ struct NotStarted final : Pinger, SnmpClient, HttpClient, TcpProbe, Clock {
 
 const std::vector<MonitorKind>& MonitorKinds() {
   static const std::vector<MonitorKind> kinds = {
-      {"ping", &MakePingMonitors},       {"resource", &MakeResourceMonitors},
-      {"process", &MakeProcessMonitors}, {"port", &MakePortMonitors},
-      {"service", &MakeServiceMonitors}, {"web", &MakeWebMonitors},
+      {"ping", &MakePingMonitors},         {"resource", &MakeResourceMonitors},
+      {"process", &MakeProcessMonitors},   {"port", &MakePortMonitors},
+      {"service", &MakeServiceMonitors},   {"web", &MakeWebMonitors},
+      {"hardware", &MakeHardwareMonitors}, {"time", &MakeTimeMonitors},
+      {"backup", &MakeBackupMonitors},
   };
   return kinds;
 }

@@ -357,8 +357,8 @@ TEST_F(SchedulerTest, NodesWaitForGoLiveAndAcceptanceTestsRun) {
   EXPECT_NE(text.find("mimamori_nodes{state=\"acceptance-testing\"} 1"), std::string::npos);
   EXPECT_NE(text.find("mimamori_nodes{state=\"disabled\"} 1"), std::string::npos);
   EXPECT_NE(text.find("mimamori_nodes{state=\"monitored\"} 2"), std::string::npos);
-  EXPECT_NE(text.find("mimamori_node_checks{state=\"before-go-live\"} 2"), std::string::npos)
-      << text;  // ping and resource
+  EXPECT_NE(text.find("mimamori_node_checks{state=\"before-go-live\"} 3"), std::string::npos)
+      << text;  // ping, resource and time
 
   RunFor(3600s);  // 23:00-24:00
   EXPECT_EQ(waiting->starts, 0);

@@ -72,6 +72,7 @@ std::string Canonical(std::string path) {
       {"nodes.snmp", "defaults.snmp"},
       {"nodes.ping", "defaults.ping"},
       {"nodes.thresholds", "defaults.thresholds"},
+      {"nodes.time_sync", "defaults.time_sync"},
       {"systems.priority", "alerting.priority"},
       {"systems.owners", "people"},
       {"alerting.platform_managers", "people"},

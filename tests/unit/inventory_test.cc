@@ -483,20 +483,20 @@ nodes:
   const auto before = *next.monitoring_starts - std::chrono::minutes(1);
   auto counts = inventory.CountByState(before, ScheduledChecks(inventory));
   EXPECT_EQ(counts[NodeState::kMonitored].nodes, 1u);
-  EXPECT_EQ(counts[NodeState::kMonitored].checks, 2u);  // ping, resource
-  EXPECT_EQ(counts[NodeState::kDisabled].checks, 3u);
-  EXPECT_EQ(counts[NodeState::kBeforeGoLive].checks, 4u);
-  // test01: ping, resource; dev01 (C-dev, not pinged): resource.
+  EXPECT_EQ(counts[NodeState::kMonitored].checks, 3u);  // ping, resource, time
+  EXPECT_EQ(counts[NodeState::kDisabled].checks, 4u);
+  EXPECT_EQ(counts[NodeState::kBeforeGoLive].checks, 5u);
+  // test01: ping, resource, time; dev01 (C-dev, not pinged): resource, time.
   EXPECT_EQ(counts[NodeState::kAcceptanceTesting].nodes, 2u);
-  EXPECT_EQ(counts[NodeState::kAcceptanceTesting].checks, 3u);
+  EXPECT_EQ(counts[NodeState::kAcceptanceTesting].checks, 5u);
   EXPECT_EQ(inventory.DescribeChecks(before, ScheduledChecks(inventory)),
-            "5 checks run: 2 monitored (1 node), 3 acceptance-testing (2 nodes); not run: 4 "
-            "before-go-live (1 node), 3 disabled (1 node)");
+            "8 checks run: 3 monitored (1 node), 5 acceptance-testing (2 nodes); not run: 5 "
+            "before-go-live (1 node), 4 disabled (1 node)");
   EXPECT_EQ(inventory.DescribeChecks(*next.monitoring_starts, ScheduledChecks(inventory)),
-            "9 checks run: 8 monitored (3 nodes), 1 acceptance-testing (1 node); not run: 3 "
+            "13 checks run: 11 monitored (3 nodes), 2 acceptance-testing (1 node); not run: 4 "
             "disabled (1 node)");
   const Inventory one = Parse("nodes: [{name: a, address: 10.0.0.1}]\n");
-  EXPECT_EQ(one.DescribeChecks({}, ScheduledChecks(one)), "2 checks run: 2 monitored (1 node)");
+  EXPECT_EQ(one.DescribeChecks({}, ScheduledChecks(one)), "3 checks run: 3 monitored (1 node)");
 }
 
 // One document names the platform differently in the suppression mails.
@@ -578,8 +578,8 @@ TEST(Inventory, ErrorsNameFilePositionFieldAndWhy) {
        "platform_name, systems, vcenter)"},
       {"nodes:\n  - name: web01\n    address: 10.0.0.1\n    prots: [22]\n",
        "inventory.yaml:4:5: nodes[0].prots: unknown key (known keys: acceptance_testing, address, "
-       "enabled, host, kind, monitoring_starts, name, os, ping, ports, processes, resource, "
-       "services, snmp, system, thresholds, web)"},
+       "backups, enabled, hardware, host, kind, monitoring_starts, name, os, ping, ports, "
+       "processes, resource, services, snmp, system, thresholds, time_sync, web)"},
       // Node states: disabled, acceptance testing, go-live.
       {"nodes: [{name: w, address: 10.0.0.1, enabled: false, acceptance_testing: true}]\n",
        "inventory.yaml:1:74: nodes[0].acceptance_testing: a node with enabled: false runs no "

@@ -664,9 +664,9 @@ nodes:
 )",
                                                       "inventory.yaml", errors);
   ASSERT_TRUE(inventory) << errors.size();
-  // win01: 2 processes + 3 ports + 2 services + 1 URL + resource + ping;
-  // dev01: nothing but... no ping (C-dev) and no resource: 0.
-  EXPECT_EQ(CountChecks(*inventory), 10u);
+  // win01: 2 processes + 3 ports + 2 services + 1 URL + resource + time +
+  // ping; dev01: nothing but... no ping (C-dev), no resource, so no time: 0.
+  EXPECT_EQ(CountChecks(*inventory), 11u);
 
   // The old lie: a registry without the service kind must not count the
   // services it would never run.
@@ -675,7 +675,7 @@ nodes:
     if (kind.name != "service") without_services.push_back(kind);
   }
   ASSERT_EQ(without_services.size() + 1, MonitorKinds().size());
-  EXPECT_EQ(CountChecks(*inventory, without_services), 8u);
+  EXPECT_EQ(CountChecks(*inventory, without_services), 9u);
   EXPECT_EQ(CountChecks(*inventory, {}), 0u);
 }
 
