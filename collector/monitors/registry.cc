@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "collector/monitors/message_monitor.h"
 #include "collector/monitors/ping_monitor.h"
 #include "collector/monitors/port_monitor.h"
 #include "collector/monitors/process_monitor.h"
@@ -45,6 +46,7 @@ const std::vector<MonitorKind>& MonitorKinds() {
       {"ping", &MakePingMonitors},       {"resource", &MakeResourceMonitors},
       {"process", &MakeProcessMonitors}, {"port", &MakePortMonitors},
       {"service", &MakeServiceMonitors}, {"web", &MakeWebMonitors},
+      {"message", &MakeMessageMonitors},
   };
   return kinds;
 }
