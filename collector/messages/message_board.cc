@@ -24,9 +24,9 @@ std::string TokyoClock(TimePoint at) {
   const std::chrono::hh_mm_ss hms(std::chrono::duration_cast<std::chrono::seconds>(tokyo - day));
   const std::chrono::year_month_day date(day);
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u %02lld:%02lld:%02lld", static_cast<int>(date.year()),
-                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                static_cast<long long>(hms.hours().count()),
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u %02lld:%02lld:%02lld",
+                static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
+                static_cast<unsigned>(date.day()), static_cast<long long>(hms.hours().count()),
                 static_cast<long long>(hms.minutes().count()),
                 static_cast<long long>(hms.seconds().count()));
   return buf;
@@ -77,7 +77,8 @@ std::vector<CheckResult> MessageBoard::Report(const std::string& node,
     if (state.current != Status::kOk && !rule->recovered && now - state.last_match >= clear) {
       state.current = Status::kOk;
       state.matches = 0;
-      state.pending.push_back({monitor, Status::kOk,
+      state.pending.push_back({monitor,
+                               Status::kOk,
                                "no matching message for " + Span(clear) + " (last at " +
                                    TokyoClock(state.last_match) + "); cleared automatically",
                                {}});
@@ -88,7 +89,8 @@ std::vector<CheckResult> MessageBoard::Report(const std::string& node,
       continue;
     }
     if (state.current == Status::kOk) {
-      results.push_back({monitor, Status::kOk, "no matching message since " + TokyoClock(state.first_match), {}});
+      results.push_back(
+          {monitor, Status::kOk, "no matching message since " + TokyoClock(state.first_match), {}});
     } else {
       std::string reason = state.reason;
       if (state.matches > 1) {
@@ -110,10 +112,10 @@ CheckResult MessageBoard::Silence(const std::string& node, std::chrono::seconds 
   CheckResult result{"message:silence", Status::kOk, "", static_cast<double>(quiet.count())};
   if (quiet >= limit) {
     result.status = Status::kCritical;
-    result.reason = "no syslog message for " + Span(limit) +
-                    (it == last_seen_.end() ? " (none since the collector started at "
-                                            : " (last at ") +
-                    TokyoClock(since) + ")";
+    result.reason =
+        "no syslog message for " + Span(limit) +
+        (it == last_seen_.end() ? " (none since the collector started at " : " (last at ") +
+        TokyoClock(since) + ")";
   } else {
     result.reason = it == last_seen_.end() ? "no syslog message yet; limit " + Span(limit)
                                            : "last syslog message at " + TokyoClock(since);

@@ -34,8 +34,9 @@ MessageIntake::MessageIntake(MessageBoard& board, const Clock& clock,
                    .Register(*registry);
   dropped_ = &prometheus::BuildCounter()
                   .Name("mimamori_messages_dropped_total")
-                  .Help("Messages dropped unread: oversize, not UTF-8, truncated, garbage, "
-                        "unknown source, wrong community")
+                  .Help(
+                      "Messages dropped unread: oversize, not UTF-8, truncated, garbage, "
+                      "unknown source, wrong community")
                   .Register(*registry);
   limited_ = &prometheus::BuildCounter()
                   .Name("mimamori_messages_rate_limited_total")
@@ -190,8 +191,7 @@ std::vector<std::uint8_t> MessageIntake::Trap(const std::string& address,
   rules->Match(node->name, trap, hits_);
   if (!hits_.empty()) {
     Counter(matched_, kTrap).Increment(static_cast<double>(hits_.size()));
-    Record(*node, hits_, "trap from " + node->name + ": " + Shorten(trap.Text()), now,
-           within_rate);
+    Record(*node, hits_, "trap from " + node->name + ": " + Shorten(trap.Text()), now, within_rate);
   }
   // Acknowledged once recognised, matched or not: the device's job is done
   // and a retry would only repeat it.

@@ -82,24 +82,25 @@ struct MessageReceiver::Impl {
   }
 
   void ReceiveTrap() {
-    traps->async_receive_from(
-        asio::buffer(trap_buffer), trap_from,
-        [this](const boost::system::error_code& ec, std::size_t n) {
-          if (ec == asio::error::operation_aborted) return;
-          if (!ec) {
-            std::vector<std::uint8_t> reply = intake.Trap(
-                NormalizeAddress(trap_from.address().to_string()), std::span(trap_buffer.data(), n));
-            if (!reply.empty()) {
-              boost::system::error_code send_ec;
-              traps->send_to(asio::buffer(reply), trap_from, 0, send_ec);
-              if (send_ec) {
-                Log(LogLevel::kWarning, "inform response to " + trap_from.address().to_string() +
-                                            ": " + send_ec.message());
-              }
-            }
-          }
-          ReceiveTrap();
-        });
+    traps->async_receive_from(asio::buffer(trap_buffer), trap_from,
+                              [this](const boost::system::error_code& ec, std::size_t n) {
+                                if (ec == asio::error::operation_aborted) return;
+                                if (!ec) {
+                                  std::vector<std::uint8_t> reply =
+                                      intake.Trap(NormalizeAddress(trap_from.address().to_string()),
+                                                  std::span(trap_buffer.data(), n));
+                                  if (!reply.empty()) {
+                                    boost::system::error_code send_ec;
+                                    traps->send_to(asio::buffer(reply), trap_from, 0, send_ec);
+                                    if (send_ec) {
+                                      Log(LogLevel::kWarning, "inform response to " +
+                                                                  trap_from.address().to_string() +
+                                                                  ": " + send_ec.message());
+                                    }
+                                  }
+                                }
+                                ReceiveTrap();
+                              });
   }
 
   // One TCP connection: frames from its stream until it closes.
@@ -117,27 +118,28 @@ struct MessageReceiver::Impl {
     std::size_t oversize_seen = 0, malformed_seen = 0;
 
     void Read() {
-      socket.async_read_some(asio::buffer(buffer), [self = shared_from_this()](
-                                                       const boost::system::error_code& ec,
-                                                       std::size_t n) {
-        if (ec) {
-          if (std::string rest = self->framer.Finish(); !rest.empty()) {
-            self->impl.intake.Syslog(kSyslogTcp, self->address, rest);
-          }
-          --self->impl.connections;
-          return;
-        }
-        for (const std::string& frame : self->framer.Feed(std::string_view(self->buffer.data(), n))) {
-          self->impl.intake.Syslog(kSyslogTcp, self->address, frame);
-        }
-        for (; self->oversize_seen < self->framer.oversize(); ++self->oversize_seen) {
-          self->impl.intake.Dropped(kSyslogTcp, "oversize");
-        }
-        for (; self->malformed_seen < self->framer.malformed(); ++self->malformed_seen) {
-          self->impl.intake.Dropped(kSyslogTcp, "bad-frame");
-        }
-        self->Read();
-      });
+      socket.async_read_some(
+          asio::buffer(buffer),
+          [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+            if (ec) {
+              if (std::string rest = self->framer.Finish(); !rest.empty()) {
+                self->impl.intake.Syslog(kSyslogTcp, self->address, rest);
+              }
+              --self->impl.connections;
+              return;
+            }
+            for (const std::string& frame :
+                 self->framer.Feed(std::string_view(self->buffer.data(), n))) {
+              self->impl.intake.Syslog(kSyslogTcp, self->address, frame);
+            }
+            for (; self->oversize_seen < self->framer.oversize(); ++self->oversize_seen) {
+              self->impl.intake.Dropped(kSyslogTcp, "oversize");
+            }
+            for (; self->malformed_seen < self->framer.malformed(); ++self->malformed_seen) {
+              self->impl.intake.Dropped(kSyslogTcp, "bad-frame");
+            }
+            self->Read();
+          });
     }
   };
 
@@ -173,7 +175,7 @@ std::string MessageReceiver::Start(const MessageSettings& settings) {
   if (!settings.syslog_udp.empty()) {
     impl.syslog_udp = std::make_unique<udp::socket>(impl.io);
     if (auto why = impl.Bind<udp::socket, udp::endpoint>(*impl.syslog_udp, "syslog udp",
-                                                        settings.syslog_udp);
+                                                         settings.syslog_udp);
         !why.empty()) {
       return why;
     }
@@ -184,7 +186,7 @@ std::string MessageReceiver::Start(const MessageSettings& settings) {
   if (!settings.syslog_tcp.empty()) {
     impl.syslog_tcp = std::make_unique<tcp::acceptor>(impl.io);
     if (auto why = impl.Bind<tcp::acceptor, tcp::endpoint>(*impl.syslog_tcp, "syslog tcp",
-                                                          settings.syslog_tcp);
+                                                           settings.syslog_tcp);
         !why.empty()) {
       return why;
     }

@@ -55,7 +55,8 @@ std::vector<const MessageRule*> RulesForNode(const Node& node, const Inventory& 
   };
   std::vector<const MessageRule*> rules;
   for (const MessageRule& rule : settings.rules) {
-    const bool named = std::find(rule.nodes.begin(), rule.nodes.end(), node.name) != rule.nodes.end();
+    const bool named =
+        std::find(rule.nodes.begin(), rule.nodes.end(), node.name) != rule.nodes.end();
     if ((named || KindListed(rule, node.kind)) && runs(rule)) rules.push_back(&rule);
   }
   for (const MessageRule& rule : node.message_rules) {
@@ -68,7 +69,8 @@ MessageRules::~MessageRules() = default;
 
 std::size_t MessageRules::size() const { return entries_.size(); }
 
-std::shared_ptr<const MessageRules> MessageRules::Build(std::shared_ptr<const Inventory> inventory) {
+std::shared_ptr<const MessageRules> MessageRules::Build(
+    std::shared_ptr<const Inventory> inventory) {
   std::shared_ptr<MessageRules> rules(new MessageRules());
   rules->inventory_ = std::move(inventory);
   const Inventory& inv = *rules->inventory_;
@@ -202,7 +204,8 @@ void MessageRules::Match(const std::string& node, const SyslogMessage& message,
   }
   for (std::size_t index : syslog_plain_) {
     const Entry& entry = entries_[index];
-    if (Applies(entry, node) && Meets(entry, message)) hits.push_back({entry.rule, entry.recovered});
+    if (Applies(entry, node) && Meets(entry, message))
+      hits.push_back({entry.rule, entry.recovered});
   }
 }
 
@@ -210,7 +213,8 @@ void MessageRules::Match(const std::string& node, const TrapMessage& message,
                          std::vector<Hit>& hits) const {
   for (std::size_t index : trap_entries_) {
     const Entry& entry = entries_[index];
-    if (Applies(entry, node) && Meets(entry, message)) hits.push_back({entry.rule, entry.recovered});
+    if (Applies(entry, node) && Meets(entry, message))
+      hits.push_back({entry.rule, entry.recovered});
   }
 }
 

@@ -45,8 +45,8 @@ std::string_view TakeTag(std::string_view& rest) {
   std::size_t i = 0;
   while (i < rest.size() && i < 64) {
     const char c = rest[i];
-    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || IsDigit(c) ||
-                       c == '-' || c == '_' || c == '.' || c == '/';
+    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || IsDigit(c) || c == '-' ||
+                       c == '_' || c == '.' || c == '/';
     if (!plain) break;
     ++i;
   }
@@ -203,7 +203,8 @@ SyslogError ParseSyslog(std::string_view wire, SyslogMessage& out) {
   if (wire.front() != '<') return SyslogError::kNoPriority;
   std::size_t i = 1;
   int priority = 0;
-  while (i < wire.size() && i <= 4 && IsDigit(wire[i])) priority = priority * 10 + (wire[i++] - '0');
+  while (i < wire.size() && i <= 4 && IsDigit(wire[i]))
+    priority = priority * 10 + (wire[i++] - '0');
   if (i == 1 || i > 4 || i >= wire.size() || wire[i] != '>' || priority > 191) {
     return SyslogError::kBadPriority;
   }

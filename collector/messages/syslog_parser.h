@@ -55,8 +55,8 @@ class SyslogStreamFramer {
  private:
   std::size_t max_;
   std::string buffer_;
-  std::size_t skip_ = 0;       // bytes of an oversize counted frame still to discard
-  bool skip_line_ = false;     // discarding an oversize line up to its newline
+  std::size_t skip_ = 0;    // bytes of an oversize counted frame still to discard
+  bool skip_line_ = false;  // discarding an oversize line up to its newline
   std::size_t oversize_ = 0;
   std::size_t malformed_ = 0;
 };

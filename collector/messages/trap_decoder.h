@@ -18,7 +18,7 @@ namespace mimamori::collector {
 struct TrapMessage {
   bool inform = false;
   std::string community;
-  std::string trap_oid;  ///< snmpTrapOID.0
+  std::string trap_oid;                                       ///< snmpTrapOID.0
   std::vector<std::pair<std::string, std::string>> varbinds;  ///< after sysUpTime and trapOID
   /// "linkDown .1.3.6... ifIndex=2 ..." for reasons: the trap OID and the
   /// varbinds, one line.
@@ -27,10 +27,10 @@ struct TrapMessage {
 
 enum class TrapError {
   kNone = 0,
-  kBer,           ///< the BER codec refused the bytes
-  kNotV2c,        ///< SNMPv1 or v3
-  kNotATrap,      ///< a Get, Response, ... sent to the trap port
-  kNoTrapOid,     ///< varbind 2 is not snmpTrapOID.0 (RFC 3416 section 4.2.6)
+  kBer,        ///< the BER codec refused the bytes
+  kNotV2c,     ///< SNMPv1 or v3
+  kNotATrap,   ///< a Get, Response, ... sent to the trap port
+  kNoTrapOid,  ///< varbind 2 is not snmpTrapOID.0 (RFC 3416 section 4.2.6)
 };
 
 /// "ber", "not-v2c", "not-a-trap", "no-trap-oid": reason labels.
