@@ -48,6 +48,11 @@ MessageIntake::MessageIntake(MessageBoard& board, const Clock& clock,
                   .Register(*registry);
 }
 
+MessageIntake::Stats MessageIntake::stats() const {
+  return {stats_.received.load(), stats_.dropped.load(), stats_.rate_limited.load(),
+          stats_.matched.load(), stats_.changes.load()};
+}
+
 void MessageIntake::SetRules(std::shared_ptr<const MessageRules> rules) {
   std::lock_guard lock(rules_mutex_);
   rules_ = std::move(rules);

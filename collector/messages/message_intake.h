@@ -6,6 +6,7 @@
 #include <prometheus/family.h>
 #include <prometheus/registry.h>
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -53,7 +54,8 @@ class MessageIntake {
     std::uint64_t matched = 0;
     std::uint64_t changes = 0;  ///< matches that changed a rule's state
   };
-  Stats stats() const { return stats_; }
+  /// Any thread (tests and benchmarks read it while the receiver runs).
+  Stats stats() const;
   std::size_t max_message() const;
 
  private:
@@ -87,7 +89,9 @@ class MessageIntake {
            prometheus::Counter*>
       counters_;
   prometheus::Counter unregistered_;
-  Stats stats_;
+  struct AtomicStats {
+    std::atomic<std::uint64_t> received{0}, dropped{0}, rate_limited{0}, matched{0}, changes{0};
+  } stats_;
   std::vector<MessageRules::Hit> hits_;  // reused: no allocation per message
 };
 
