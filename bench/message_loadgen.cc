@@ -80,8 +80,8 @@ int main(int argc, char** argv) {
     const bool matching = every > 0 && i % every == 0;
     if (kind == "trap") {
       const auto bytes = Trap(i, matching);
-      if (::sendto(fd, bytes.data(), bytes.size(), 0, reinterpret_cast<sockaddr*>(&to),
-                   sizeof to) > 0) {
+      if (::sendto(fd, bytes.data(), bytes.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to) >
+          0) {
         ++sent;
       }
     } else {

@@ -268,8 +268,7 @@ int Run(const CommandLine& command_line) {
             const MessageSettings &was = history.front()->messages, &now = next->messages;
             if (was.syslog_udp != now.syslog_udp || was.syslog_tcp != now.syslog_tcp ||
                 was.traps_udp != now.traps_udp || !now.enabled) {
-              Log(LogLevel::kWarning,
-                  "reload: messages listen addresses are kept until a restart");
+              Log(LogLevel::kWarning, "reload: messages listen addresses are kept until a restart");
             }
           }
           scheduler.SetPlan(CreateMonitors(*next, services), next,

@@ -213,10 +213,10 @@ struct MessageRule {
 struct MessageSettings {
   bool enabled = false;  ///< a `messages:` section is present
   /// "" = that receiver is off; given as `syslog: {udp: ..., tcp: ...}`.
-  std::string syslog_udp;  ///< default "0.0.0.0:514" when `syslog:` is given
-  std::string syslog_tcp;  ///< default "0.0.0.0:514" when `syslog:` is given
-  std::string traps_udp;   ///< default "0.0.0.0:162" when `traps:` is given
-  std::string trap_community;  ///< default defaults.snmp.community
+  std::string syslog_udp;          ///< default "0.0.0.0:514" when `syslog:` is given
+  std::string syslog_tcp;          ///< default "0.0.0.0:514" when `syslog:` is given
+  std::string traps_udp;           ///< default "0.0.0.0:162" when `traps:` is given
+  std::string trap_community;      ///< default defaults.snmp.community
   std::size_t max_message = 8192;  ///< bytes; longer ones are dropped and counted
   /// Token bucket per source address: sustained rate and burst. Messages
   /// over it are not examined further, except for rule state changes.
@@ -398,7 +398,6 @@ struct AlertingSettings {
   /// than after (spec section 5: "as close as possible to the moment").
   std::chrono::seconds suppression_notice_lead{300};
 };
-
 
 struct Inventory {
   std::string platform_name = "第三期サーバ仮想基盤";

@@ -2,8 +2,8 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <yaml-cpp/depthguard.h>
 #include <re2/re2.h>
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -703,10 +703,9 @@ class InventoryDecoder {
   InventoryDecoder(Decoder& decoder, Inventory& inventory) : d_(decoder), inventory_(inventory) {}
 
   void Decode(const YAML::Node& root) {
-    Section top(
-        d_, Field{root, root.Mark(), ""},
-        {"platform_name", "defaults", "calendar", "metrics", "alerting", "systems", "nodes",
-         "messages"});
+    Section top(d_, Field{root, root.Mark(), ""},
+                {"platform_name", "defaults", "calendar", "metrics", "alerting", "systems", "nodes",
+                 "messages"});
     // Defaults first, wherever they are in the file: nodes start from them.
     if (auto field = top.Get("defaults")) ReadDefaults(*field, inventory_.defaults);
     if (auto field = top.Get("platform_name")) d_.Text(*field, inventory_.platform_name);
@@ -1472,8 +1471,8 @@ class InventoryDecoder {
     auto [stop, ec] = std::from_chars(start, end, port);
     in_addr v4{};
     in6_addr v6{};
-    const bool numeric = inet_pton(AF_INET, host.c_str(), &v4) == 1 ||
-                         inet_pton(AF_INET6, host.c_str(), &v6) == 1;
+    const bool numeric =
+        inet_pton(AF_INET, host.c_str(), &v4) == 1 || inet_pton(AF_INET6, host.c_str(), &v6) == 1;
     if (start == end || ec != std::errc() || stop != end || port > 65535 || !numeric) {
       d_.Report(field, "expected an IP address and port such as 0.0.0.0:514, got '" + text + "'");
       return false;
@@ -1531,7 +1530,8 @@ class InventoryDecoder {
     }
     if (auto max = section.Get("max_message")) {
       int bytes = 0;
-      if (d_.Integer(*max, 480, 65535, bytes)) messages.max_message = static_cast<std::size_t>(bytes);
+      if (d_.Integer(*max, 480, 65535, bytes))
+        messages.max_message = static_cast<std::size_t>(bytes);
     }
     if (auto rate = section.Get("rate_per_source")) {
       int value = 0;
@@ -1558,8 +1558,8 @@ class InventoryDecoder {
   // A rule of messages.rules (`for_nodes`: with kinds and nodes) or of a
   // node's own `messages:`.
   std::optional<MessageRule> ReadMessageRule(const Field& field, bool for_nodes) {
-    std::vector<std::string_view> known = {"name",  "facility", "severity", "program",
-                                           "text",  "trap",     "varbinds", "status",
+    std::vector<std::string_view> known = {"name",      "facility",  "severity", "program",
+                                           "text",      "trap",      "varbinds", "status",
                                            "recovered", "auto_clear"};
     if (for_nodes) {
       known.push_back("kinds");
@@ -1614,8 +1614,7 @@ class InventoryDecoder {
       }
     }
     if (auto recovered = section.Get("recovered")) {
-      Section keys(d_, *recovered,
-                   {"facility", "severity", "program", "text", "trap", "varbinds"});
+      Section keys(d_, *recovered, {"facility", "severity", "program", "text", "trap", "varbinds"});
       MessageMatch match;
       if (ReadMessageMatch(keys, *recovered, match)) {
         if (match.IsTrap() != rule.match.IsTrap()) {
@@ -1645,11 +1644,11 @@ class InventoryDecoder {
 
   bool ReadMessageMatch(const Section& section, const Field& at, MessageMatch& match) {
     static constexpr std::pair<std::string_view, int> kFacilities[] = {
-        {"kern", 0},     {"user", 1},    {"mail", 2},    {"daemon", 3},  {"auth", 4},
-        {"syslog", 5},   {"lpr", 6},     {"news", 7},    {"uucp", 8},    {"cron", 9},
-        {"authpriv", 10}, {"ftp", 11},   {"ntp", 12},    {"audit", 13},  {"alert", 14},
-        {"clock", 15},   {"local0", 16}, {"local1", 17}, {"local2", 18}, {"local3", 19},
-        {"local4", 20},  {"local5", 21}, {"local6", 22}, {"local7", 23}};
+        {"kern", 0},      {"user", 1},    {"mail", 2},    {"daemon", 3},  {"auth", 4},
+        {"syslog", 5},    {"lpr", 6},     {"news", 7},    {"uucp", 8},    {"cron", 9},
+        {"authpriv", 10}, {"ftp", 11},    {"ntp", 12},    {"audit", 13},  {"alert", 14},
+        {"clock", 15},    {"local0", 16}, {"local1", 17}, {"local2", 18}, {"local3", 19},
+        {"local4", 20},   {"local5", 21}, {"local6", 22}, {"local7", 23}};
     static constexpr std::pair<std::string_view, int> kSeverities[] = {
         {"emerg", 0},   {"alert", 1},  {"crit", 2}, {"error", 3}, {"err", 3},
         {"warning", 4}, {"notice", 5}, {"info", 6}, {"debug", 7}};
@@ -1681,7 +1680,8 @@ class InventoryDecoder {
         match.trap = proto::Oid::Parse(text)->ToString();
       } else {
         if (trap->node.IsScalar()) {
-          d_.Report(*trap, "expected a numeric OID such as 1.3.6.1.6.3.1.1.5.3, got '" + text + "'");
+          d_.Report(*trap,
+                    "expected a numeric OID such as 1.3.6.1.6.3.1.1.5.3, got '" + text + "'");
         }
         ok = false;
       }
@@ -1705,8 +1705,9 @@ class InventoryDecoder {
     const bool syslog_keys = !match.facilities.empty() || match.severity >= 0 ||
                              !match.program.empty() || !match.text.empty();
     if (ok && syslog_keys && match.IsTrap()) {
-      d_.Report(at, "a rule matches syslog (facility, severity, program, text) or traps "
-                    "(trap, varbinds), not both");
+      d_.Report(at,
+                "a rule matches syslog (facility, severity, program, text) or traps "
+                "(trap, varbinds), not both");
       ok = false;
     }
     if (ok && match.Empty()) {
