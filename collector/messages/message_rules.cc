@@ -90,7 +90,7 @@ std::shared_ptr<const MessageRules> MessageRules::Build(
     const std::size_t index = rules->entries_.size();
     entries_of[&rule].push_back(index);
     if (match.IsTrap()) {
-      rules->trap_entries_.push_back(index);
+      rules->trap_entries_[match.trap].push_back(index);
     } else if (!match.text.empty()) {
       std::string error;
       if (rules->syslog_set_->Add(match.text, &error) < 0) {
@@ -153,10 +153,9 @@ const Node* MessageRules::NodeAt(const std::string& address) const {
   return it == by_address_.end() ? nullptr : it->second;
 }
 
-bool MessageRules::Applies(const Entry& entry, const std::string& node) const {
+const std::vector<bool>* MessageRules::AppliesTo(const std::string& node) const {
   auto it = applies_.find(node);
-  if (it == applies_.end()) return false;
-  return it->second[static_cast<std::size_t>(&entry - entries_.data())];
+  return it == applies_.end() ? nullptr : &it->second;
 }
 
 bool MessageRules::Meets(const Entry& entry, const SyslogMessage& message) const {
@@ -191,30 +190,36 @@ bool MessageRules::Meets(const Entry& entry, const TrapMessage& message) const {
 
 void MessageRules::Match(const std::string& node, const SyslogMessage& message,
                          std::vector<Hit>& hits) const {
+  const std::vector<bool>* applies = AppliesTo(node);
+  if (applies == nullptr) return;
   if (!syslog_set_entries_.empty()) {
     std::vector<int> matched;
     if (syslog_set_->Match(message.text, &matched)) {
       for (int i : matched) {
-        const Entry& entry = entries_[syslog_set_entries_[static_cast<std::size_t>(i)]];
-        if (Applies(entry, node) && Meets(entry, message)) {
+        const std::size_t index = syslog_set_entries_[static_cast<std::size_t>(i)];
+        const Entry& entry = entries_[index];
+        if ((*applies)[index] && Meets(entry, message))
           hits.push_back({entry.rule, entry.recovered});
-        }
       }
     }
   }
   for (std::size_t index : syslog_plain_) {
     const Entry& entry = entries_[index];
-    if (Applies(entry, node) && Meets(entry, message))
-      hits.push_back({entry.rule, entry.recovered});
+    if ((*applies)[index] && Meets(entry, message)) hits.push_back({entry.rule, entry.recovered});
   }
 }
 
 void MessageRules::Match(const std::string& node, const TrapMessage& message,
                          std::vector<Hit>& hits) const {
-  for (std::size_t index : trap_entries_) {
-    const Entry& entry = entries_[index];
-    if (Applies(entry, node) && Meets(entry, message))
-      hits.push_back({entry.rule, entry.recovered});
+  const std::vector<bool>* applies = AppliesTo(node);
+  if (applies == nullptr) return;
+  for (const std::string& oid : {message.trap_oid, std::string()}) {
+    auto it = trap_entries_.find(oid);
+    if (it == trap_entries_.end()) continue;
+    for (std::size_t index : it->second) {
+      const Entry& entry = entries_[index];
+      if ((*applies)[index] && Meets(entry, message)) hits.push_back({entry.rule, entry.recovered});
+    }
   }
 }
 

@@ -51,7 +51,7 @@ class MessageRules {
  private:
   MessageRules() = default;
   struct Entry;
-  bool Applies(const Entry& entry, const std::string& node) const;
+  const std::vector<bool>* AppliesTo(const std::string& node) const;
   bool Meets(const Entry& entry, const SyslogMessage& message) const;
   bool Meets(const Entry& entry, const TrapMessage& message) const;
 
@@ -62,7 +62,9 @@ class MessageRules {
   std::unique_ptr<RE2::Set> syslog_set_;
   std::vector<std::size_t> syslog_set_entries_;
   std::vector<std::size_t> syslog_plain_;
-  std::vector<std::size_t> trap_entries_;
+  // Trap entries by their trap OID ("" for those matching any trap), so a
+  // trap costs the rules of its OID, not all of them.
+  std::unordered_map<std::string, std::vector<std::size_t>> trap_entries_;
   // node name -> which entries apply to it
   std::unordered_map<std::string, std::vector<bool>> applies_;
   std::unordered_map<std::string, const Node*> by_address_;
