@@ -263,6 +263,10 @@ int Run(const CommandLine& command_line) {
           metrics.ConfigReloaded(false);
         } else {
           history.push_back(next);
+          if (!history.front()->messages.enabled && next->messages.enabled) {
+            Log(LogLevel::kWarning,
+                "reload: the messages section is new; its receivers start at the next restart");
+          }
           if (history.front()->messages.enabled) {
             message_intake.SetRules(MessageRules::Build(next));
             const MessageSettings &was = history.front()->messages, &now = next->messages;
