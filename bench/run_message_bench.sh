@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 seconds=${2:-5}
-rates=(10000 20000 40000 60000 80000 120000 160000 240000 320000 480000 640000)
+rates=(10000 40000 80000 160000 240000 280000 320000 400000)
 loadgen="$build/bench/message_loadgen"
 collector="$build/collector/mimamori-collector"
 [ -x "$loadgen" ] && [ -x "$collector" ] || { echo "build first: $loadgen, $collector" >&2; exit 1; }
@@ -65,7 +65,8 @@ YAML
 } >"$work/inventory.yaml"
 
 taskset -c 0 "$collector" --config "$work/inventory.yaml" >"$work/collector.log" 2>&1 &
-pids+=($!)
+collector_pid=$!
+pids+=($collector_pid)
 cat >"$work/rsyslog.conf" <<CONF
 global(workDirectory="$work" net.enableDNS="off")
 module(load="imudp")
@@ -73,7 +74,8 @@ input(type="imudp" address="127.0.0.1" port="$rsyslog_port" ruleset="bench" rcvb
 ruleset(name="bench") { action(type="omfile" file="$work/rsyslog.out") }
 CONF
 taskset -c 0 rsyslogd -n -f "$work/rsyslog.conf" -i "$work/rsyslogd.pid" >"$work/rsyslogd.log" 2>&1 &
-pids+=($!)
+rsyslog_pid=$!
+pids+=($rsyslog_pid)
 
 metric() {  # metric NAME LABEL-SUBSTRING: the sum of matching series
   curl -s "http://127.0.0.1:$metrics_port/metrics" |
@@ -97,6 +99,10 @@ settle() {  # settle COMMAND: wait until its output stops changing
   echo "$now"
 }
 rsyslog_lines() { wc -l <"$work/rsyslog.out"; }
+# CPU time (user + system, all threads) of a process, in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+cpu_collector=0 cpu_rsyslog=0 cpu_traps=0 msgs_total=0
 received() { metric mimamori_messages_received_total "protocol=\"$1\""; }
 matches() { metric mimamori_message_rule_matches_total "protocol=\"$1\""; }
 
@@ -107,24 +113,27 @@ for rate in "${rates[@]}"; do
   matching=$((count / 100))
   row=()
   # collector, syslog
-  before=$(received syslog-udp) mbefore=$(matches syslog-udp)
+  before=$(received syslog-udp) mbefore=$(matches syslog-udp) t0=$(cpu_ticks "$collector_pid")
   sent=$(taskset -c 1 "$loadgen" syslog 127.0.0.1 "$syslog_port" "$count" "$rate" 100)
   achieved=$(awk '{ printf "%d", $2 / $4 }' <<<"$sent")
   got=$(( $(settle received syslog-udp) - before )) mgot=$(( $(matches syslog-udp) - mbefore ))
+  cpu_collector=$((cpu_collector + $(cpu_ticks "$collector_pid") - t0)) msgs_total=$((msgs_total + count))
   if [ "$got" -eq "$count" ] && [ "$mgot" -eq "$matching" ]; then
     best_collector=$rate; row+=("all $got, $mgot matched")
   else
     row+=("LOSS: $got of $count, $mgot matched")
   fi
   # rsyslogd, the same stream
-  before=$(rsyslog_lines)
+  before=$(rsyslog_lines) t0=$(cpu_ticks "$rsyslog_pid")
   taskset -c 1 "$loadgen" syslog 127.0.0.1 "$rsyslog_port" "$count" "$rate" 100 >/dev/null
   got=$(( $(settle rsyslog_lines) - before ))
+  cpu_rsyslog=$((cpu_rsyslog + $(cpu_ticks "$rsyslog_pid") - t0))
   if [ "$got" -eq "$count" ]; then best_rsyslog=$rate; row+=("all $got"); else row+=("LOSS: $got of $count"); fi
   # collector, traps
-  before=$(received trap) mbefore=$(matches trap)
+  before=$(received trap) mbefore=$(matches trap) t0=$(cpu_ticks "$collector_pid")
   taskset -c 1 "$loadgen" trap 127.0.0.1 "$trap_port" "$count" "$rate" 100 >/dev/null
   got=$(( $(settle received trap) - before )) mgot=$(( $(matches trap) - mbefore ))
+  cpu_traps=$((cpu_traps + $(cpu_ticks "$collector_pid") - t0))
   if [ "$got" -eq "$count" ] && [ "$mgot" -eq "$matching" ]; then
     best_traps=$rate; row+=("all $got, $mgot matched")
   else
@@ -136,12 +145,16 @@ for rate in "${rates[@]}"; do
 done
 
 echo
-echo "highest rate with no loss, ${seconds} s per rate, receivers on one core (CPU 0):"
-printf '| %-48s | %12s | %16s |\n' "receiver" "messages/s" "ratio to rsyslogd"
-printf '|%s|%s|%s|\n' "$(printf -- '-%.0s' $(seq 50))" "$(printf -- '-%.0s' $(seq 14))" "$(printf -- '-%.0s' $(seq 18))"
+echo "highest rate with no loss, ${seconds} s per rate, receivers on one core (CPU 0);"
+echo "CPU per message over every rate run (user + system, all threads; the collector's"
+echo "includes its idle scheduler loop during the settle waits):"
+us() { python3 -c "import sys; t,hz,n=map(float,sys.argv[1:]); print(f'{t/hz/n*1e6:.2f}' if n else 'n/a')" "$1" "$hz" "$2"; }
 ratio() { python3 -c "import sys; a,b=map(float,sys.argv[1:]); print(f'{a/b:.2f}' if b else 'n/a')" "$1" "$2"; }
-printf '| %-48s | %12s | %16s |\n' "mimamori-collector syslog (1,000 rules)" "$best_collector" "$(ratio "$best_collector" "$best_rsyslog")"
-printf '| %-48s | %12s | %16s |\n' "rsyslogd imudp -> omfile" "$best_rsyslog" "1.00"
-printf '| %-48s | %12s | %16s |\n' "mimamori-collector traps (1,000 rules)" "$best_traps" "$(ratio "$best_traps" "$best_rsyslog")"
-echo "(a rate is the highest of: ${rates[*]} msgs/s at which nothing was lost;"
+c_us=$(us "$cpu_collector" "$msgs_total") r_us=$(us "$cpu_rsyslog" "$msgs_total") t_us=$(us "$cpu_traps" "$msgs_total")
+printf '| %-42s | %10s | %8s | %11s | %8s |\n' "receiver" "msgs/s" "ratio" "CPU us/msg" "ratio"
+printf '|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' $(seq 44))" "$(printf -- '-%.0s' $(seq 12))" "$(printf -- '-%.0s' $(seq 10))" "$(printf -- '-%.0s' $(seq 13))" "$(printf -- '-%.0s' $(seq 10))"
+printf '| %-42s | %10s | %8s | %11s | %8s |\n' "mimamori-collector syslog (1,000 rules)" "$best_collector" "$(ratio "$best_collector" "$best_rsyslog")" "$c_us" "$(ratio "$c_us" "$r_us")"
+printf '| %-42s | %10s | %8s | %11s | %8s |\n' "rsyslogd imudp -> omfile" "$best_rsyslog" "1.00" "$r_us" "1.00"
+printf '| %-42s | %10s | %8s | %11s | %8s |\n' "mimamori-collector traps (1,000 rules)" "$best_traps" "$(ratio "$best_traps" "$best_rsyslog")" "$t_us" "$(ratio "$t_us" "$r_us")"
+echo "(msgs/s: the highest of ${rates[*]} at which nothing was lost; ratios are to rsyslogd;"
 echo " sent/s is what the generator achieved for the collector's syslog run)"
