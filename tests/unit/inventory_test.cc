@@ -573,13 +573,14 @@ TEST(Inventory, ErrorsNameFilePositionFieldAndWhy) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       // Unknown and repeated keys.
       {"nodez: []\n",
-       "inventory.yaml:1:1: nodez: unknown key (known keys: alerting, calendar, defaults, metrics, "
-       "nodes, "
+       "inventory.yaml:1:1: nodez: unknown key (known keys: alerting, calendar, defaults, "
+       "messages, "
+       "metrics, nodes, "
        "platform_name, systems)"},
       {"nodes:\n  - name: web01\n    address: 10.0.0.1\n    prots: [22]\n",
        "inventory.yaml:4:5: nodes[0].prots: unknown key (known keys: acceptance_testing, address, "
-       "enabled, host, kind, monitoring_starts, name, os, ping, ports, processes, resource, "
-       "services, snmp, system, thresholds, web)"},
+       "enabled, host, kind, messages, monitoring_starts, name, os, ping, ports, processes, "
+       "resource, services, snmp, syslog, system, thresholds, web)"},
       // Node states: disabled, acceptance testing, go-live.
       {"nodes: [{name: w, address: 10.0.0.1, enabled: false, acceptance_testing: true}]\n",
        "inventory.yaml:1:74: nodes[0].acceptance_testing: a node with enabled: false runs no "
@@ -955,8 +956,8 @@ TEST(Inventory, ErrorsNameFilePositionFieldAndWhy) {
        "'127.0.0.1:99999'"},
       // The document itself. Columns count characters: 名前 is 2, not 6 bytes.
       {"名前: x\nnodes: 3\n",
-       "inventory.yaml:1:1: 名前: unknown key (known keys: alerting, calendar, defaults, metrics, "
-       "nodes, "
+       "inventory.yaml:1:1: 名前: unknown key (known keys: alerting, calendar, defaults, messages, "
+       "metrics, nodes, "
        "platform_name, systems)\ninventory.yaml:2:8: nodes: expected a list, got '3'"},
       {"- nodes\n", "inventory.yaml:1:1: expected a mapping, got a list"},
       {"platform_name: a\n---\nplatform_name: b\n",
