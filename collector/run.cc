@@ -17,6 +17,9 @@
 #include "collector/core/log.h"
 #include "collector/core/scheduler.h"
 #include "collector/inventory/inventory_loader.h"
+#include "collector/messages/message_board.h"
+#include "collector/messages/message_intake.h"
+#include "collector/messages/message_receiver.h"
 #include "collector/metrics/collector_metrics.h"
 #include "collector/monitors/registry.h"
 #include "collector/net/asio_tcp_probe.h"
@@ -137,6 +140,11 @@ int Run(const CommandLine& command_line) {
   CurlHttpClient http;
   AsioTcpProbe tcp;
   MonitorServices services{pinger, snmp, http, tcp, clock};
+  // Messages: the receivers' thread records on the board, the message
+  // monitors report from it through the scheduler like any other check.
+  MessageBoard message_board(clock.Now());
+  MessageIntake message_intake(message_board, clock, &metrics.registry());
+  services.messages = &message_board;
   auto calendar = std::make_shared<const BusinessCalendar>(inventory->calendar);
   scheduler.SetPlan(CreateMonitors(*inventory, services), inventory, calendar);
 
@@ -160,6 +168,18 @@ int Run(const CommandLine& command_line) {
   if (std::string why = metrics.Serve(listen); !why.empty()) {
     Log(LogLevel::kError, why);
     return 1;
+  }
+  MessageReceiver message_receiver(message_intake);
+  if (inventory->messages.enabled) {
+    message_intake.SetRules(MessageRules::Build(inventory));
+    if (std::string why = message_receiver.Start(inventory->messages); !why.empty()) {
+      Log(LogLevel::kError, "messages: cannot listen: " + why);
+      return 1;
+    }
+    Log(LogLevel::kInfo, "messages: syslog udp port " +
+                             std::to_string(message_receiver.syslog_udp_port()) + ", tcp port " +
+                             std::to_string(message_receiver.syslog_tcp_port()) +
+                             ", traps udp port " + std::to_string(message_receiver.trap_port()));
   }
   AlertingService alerting(events, clock, metrics.registry());
   if (std::string why = alerting.Start(*alerting_context); !why.empty()) {
@@ -274,6 +294,18 @@ int Run(const CommandLine& command_line) {
           Log(LogLevel::kError, "reload failed; the running configuration stays in force");
           metrics.ConfigReloaded(false);
         } else {
+          if (!history.front()->messages.enabled && next->messages.enabled) {
+            Log(LogLevel::kWarning,
+                "reload: the messages section is new; its receivers start at the next restart");
+          }
+          if (history.front()->messages.enabled) {
+            message_intake.SetRules(MessageRules::Build(next));
+            const MessageSettings &was = history.front()->messages, &now = next->messages;
+            if (was.syslog_udp != now.syslog_udp || was.syslog_tcp != now.syslog_tcp ||
+                was.traps_udp != now.traps_udp || !now.enabled) {
+              Log(LogLevel::kWarning, "reload: messages listen addresses are kept until a restart");
+            }
+          }
           install(next, std::move(*next_context));
           vcenter.Configure(next->vcenter);
           metrics.ConfigReloaded(true);

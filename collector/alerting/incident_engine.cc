@@ -185,6 +185,14 @@ Priority IncidentEngine::PriorityOf(const StateChange& change) const {
   } else if (change.kind == "resource") {
     failure = change.to == Status::kCritical ? FailureClass::kResourceCritical
                                              : FailureClass::kResourceWarning;
+  } else if (change.kind == "hardware") {
+    failure = FailureClass::kHardware;
+  } else if (change.kind == "time") {
+    failure = FailureClass::kTimeSync;
+  } else if (change.kind == "backup") {
+    failure = FailureClass::kBackup;
+  } else if (change.kind == "message") {
+    failure = FailureClass::kMessage;
   }
   const Inventory& inv = *ctx_.inventory;
   if (const Node* node = inv.FindNode(change.node)) {

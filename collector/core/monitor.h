@@ -19,6 +19,7 @@ class Pinger;
 class SnmpClient;
 class HttpClient;
 class TcpProbe;
+class MessageBoard;
 
 /// The shared network engines. Each is one object for the whole collector
 /// (one ICMP socket, one SNMP poller thread, one curl multi handle), so that
@@ -29,6 +30,9 @@ struct MonitorServices {
   HttpClient& http;
   TcpProbe& tcp;
   const Clock& clock;
+  /// What the syslog and trap receivers heard; null where none runs (the
+  /// message monitors then report UNKNOWN).
+  MessageBoard* messages = nullptr;
 };
 
 /// One monitor kind of one node: e.g. all process checks of web01 (so they

@@ -52,6 +52,14 @@ std::string_view FailureClassName(FailureClass c) {
       return "resource-critical";
     case FailureClass::kResourceWarning:
       return "resource-warning";
+    case FailureClass::kHardware:
+      return "hardware";
+    case FailureClass::kTimeSync:
+      return "time";
+    case FailureClass::kBackup:
+      return "backup";
+    case FailureClass::kMessage:
+      return "message";
   }
   return "?";
 }

@@ -44,6 +44,10 @@ enum class FailureClass {
   kWeb,               ///< "web"
   kResourceCritical,  ///< "resource-critical"
   kResourceWarning,   ///< "resource-warning"
+  kHardware,          ///< "hardware": a device or sensor not running/ok
+  kTimeSync,          ///< "time": a clock out of sync
+  kBackup,            ///< "backup": no daily success of a backup job
+  kMessage,           ///< "message": a syslog line or trap matched a rule
 };
 std::string_view FailureClassName(FailureClass c);
 
@@ -58,6 +62,12 @@ struct PriorityRules {
       {FailureClass::kWeb, Priority::kHigh},
       {FailureClass::kResourceCritical, Priority::kHigh},
       {FailureClass::kResourceWarning, Priority::kLow},
+      // Nothing has stopped when a clock drifts or last night's backup is
+      // missing: both are for business hours, not a night call.
+      {FailureClass::kHardware, Priority::kHigh},
+      {FailureClass::kTimeSync, Priority::kLow},
+      {FailureClass::kBackup, Priority::kLow},
+      {FailureClass::kMessage, Priority::kHigh},
   };
   Priority For(FailureClass c) const {
     auto it = by_class.find(c);
@@ -207,6 +217,64 @@ inline constexpr NodeState kAllNodeStates[] = {NodeState::kMonitored, NodeState:
 /// labels, check-config).
 std::string_view NodeStateName(NodeState state);
 
+// --- Messages (syslog and SNMP traps; issue 10) ---
+
+/// What a message must carry for a rule to take it. Every condition given
+/// must hold; a rule names at least one. Syslog conditions (facility,
+/// severity, program, text) and trap conditions (trap, varbinds) do not mix:
+/// a rule is about one or the other.
+struct MessageMatch {
+  std::vector<int> facilities;  ///< RFC 5424 facility codes; empty = any
+  /// The least severe severity taken (RFC 5424 numbers, 0 emerg .. 7
+  /// debug): "error" takes err, crit, alert and emerg. -1 = any.
+  int severity = -1;
+  std::string program;  ///< APP-NAME / TAG, exactly; "" = any
+  std::string text;     ///< RE2 searched in the message text; "" = any
+  std::string trap;     ///< snmpTrapOID.0, dotted; "" = any
+  /// varbind OID (dotted, the varbind's OID or a prefix of it) -> RE2
+  /// searched in its value as text.
+  std::vector<std::pair<std::string, std::string>> varbinds;
+  bool IsTrap() const { return !trap.empty() || !varbinds.empty(); }
+  bool Empty() const {
+    return facilities.empty() && severity < 0 && program.empty() && text.empty() && !IsTrap();
+  }
+};
+
+/// One message rule: monitor "message:<name>" of each node it applies to.
+struct MessageRule {
+  std::string name;
+  std::vector<NodeKind> kinds;     ///< applies to nodes of these kinds
+  std::vector<std::string> nodes;  ///< and to these nodes (by name)
+  MessageMatch match;
+  std::string status = "critical";  ///< "warning" or "critical"
+  /// The device's own "recovered" message, when it sends one.
+  std::optional<MessageMatch> recovered;
+  /// Without a recovered message: OK again this long after the last match;
+  /// unset = messages.auto_clear.
+  std::optional<std::chrono::seconds> auto_clear;
+  int line = 0;
+};
+
+/// Where the receivers listen and how much they take.
+struct MessageSettings {
+  bool enabled = false;  ///< a `messages:` section is present
+  /// "" = that receiver is off; given as `syslog: {udp: ..., tcp: ...}`.
+  std::string syslog_udp;          ///< default "0.0.0.0:514" when `syslog:` is given
+  std::string syslog_tcp;          ///< default "0.0.0.0:514" when `syslog:` is given
+  std::string traps_udp;           ///< default "0.0.0.0:162" when `traps:` is given
+  std::string trap_community;      ///< default defaults.snmp.community
+  std::size_t max_message = 8192;  ///< bytes; longer ones are dropped and counted
+  /// Token bucket per source address: sustained rate and burst. Messages
+  /// over it are not examined further, except for rule state changes.
+  double rate_per_source = 1000;
+  double burst_per_source = 2000;
+  std::chrono::seconds auto_clear{3600};
+  std::chrono::seconds interval{5};  ///< how often the message monitors report
+  std::vector<MessageRule> rules;
+  bool SyslogOn() const { return !syslog_udp.empty() || !syslog_tcp.empty(); }
+  bool TrapsOn() const { return !traps_udp.empty(); }
+};
+
 struct Node {
   std::string name;
   std::string address;  ///< IPv4, IPv6 or DNS name
@@ -238,6 +306,11 @@ struct Node {
   std::optional<std::chrono::system_clock::time_point> monitoring_starts;
   std::string monitoring_starts_text;  ///< "2027-01-04", as written
   int line = 0;                        ///< where it is defined, for messages
+  /// `syslog: {silence_limit: 24h}`: no syslog message for this long is a
+  /// failure of monitor "message:silence". Unset = not watched.
+  std::optional<std::chrono::seconds> syslog_silence_limit;
+  /// `messages:` rules of this node alone (as MessageRule, kinds/nodes empty).
+  std::vector<MessageRule> message_rules;
 
   /// The node's state at `at`. Disabled wins; before go-live an acceptance
   /// node tests and any other waits; from go-live on (or with no date) the
@@ -438,6 +511,7 @@ struct Inventory {
   MetricsSettings metrics;
   AlertingSettings alerting;
   std::optional<VcenterSettings> vcenter;
+  MessageSettings messages;  ///< syslog and trap receivers, message rules
   std::vector<System> systems;
   std::vector<Node> nodes;
   std::string source;  ///< the file it was read from

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <re2/re2.h>
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
@@ -23,6 +24,7 @@
 
 #include "collector/alerting/mail_message.h"
 #include "collector/alerting/timetable.h"
+#include "mimamori/proto/oid.h"
 #include "re2/re2.h"
 
 namespace mimamori::collector {
@@ -656,9 +658,10 @@ constexpr std::pair<std::string_view, Priority> kPriorities[] = {{"high", Priori
 // Every FailureClass, for the keys of a priority mapping; names come from
 // FailureClassName so the file and the logs spell them alike.
 constexpr FailureClass kFailureClasses[] = {
-    FailureClass::kAlive,          FailureClass::kProcess, FailureClass::kPort,
-    FailureClass::kService,        FailureClass::kWeb,     FailureClass::kResourceCritical,
-    FailureClass::kResourceWarning};
+    FailureClass::kAlive,           FailureClass::kProcess,  FailureClass::kPort,
+    FailureClass::kService,         FailureClass::kWeb,      FailureClass::kResourceCritical,
+    FailureClass::kResourceWarning, FailureClass::kHardware, FailureClass::kTimeSync,
+    FailureClass::kBackup,          FailureClass::kMessage};
 
 // The shortest first-report deadline of the timetable (spec section 4,
 // platform failure, high priority, business hours): a grouping window must
@@ -708,7 +711,7 @@ class InventoryDecoder {
   void Decode(const YAML::Node& root) {
     Section top(d_, Field{root, root.Mark(), ""},
                 {"platform_name", "defaults", "calendar", "metrics", "alerting", "vcenter",
-                 "systems", "nodes"});
+                 "systems", "nodes", "messages"});
     // Defaults first, wherever they are in the file: nodes start from them.
     if (auto field = top.Get("defaults")) ReadDefaults(*field, inventory_.defaults);
     if (auto field = top.Get("platform_name")) d_.Text(*field, inventory_.platform_name);
@@ -717,8 +720,10 @@ class InventoryDecoder {
     if (auto field = top.Get("alerting")) ReadAlerting(*field, inventory_.alerting);
     if (auto field = top.Get("vcenter")) ReadVcenter(*field);
     if (auto field = top.Get("systems")) ReadSystems(*field);
+    if (auto field = top.Get("messages")) ReadMessages(*field, inventory_.messages);
     if (auto field = top.Get("nodes")) ReadNodes(*field);
     CheckReferences();
+    CheckMessageRules();
   }
 
  private:
@@ -1249,7 +1254,7 @@ class InventoryDecoder {
                        "resource", "processes", "ports", "services", "web", "thresholds", "enabled",
                        "acceptance_testing", "monitoring_starts",
                        // issue 10
-                       "hardware", "time_sync", "backups"});
+                       "hardware", "time_sync", "backups", "syslog", "messages"});
       Node node;
       NodeFields fields;
       node.line = d_.LineOf(item.mark);
@@ -1318,6 +1323,7 @@ class InventoryDecoder {
           }
         }
       }
+      ReadNodeMessages(section, node);
       inventory_.nodes.push_back(std::move(node));
       node_fields_.push_back(std::move(fields));
     }
@@ -1695,6 +1701,319 @@ class InventoryDecoder {
     if (!ok) return std::nullopt;
     return job;
   }
+
+  // --- Messages (syslog and SNMP traps) ---
+
+  // HOST:PORT or [IPv6]:PORT to listen on; port 0 takes a free port (tests).
+  bool ListenAddress(const Field& field, std::string& out) {
+    std::string text;
+    if (!d_.Scalar(field, "HOST:PORT such as 0.0.0.0:514", text)) return false;
+    const std::size_t colon = text.rfind(':');
+    std::string host = colon == std::string::npos ? "" : text.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+      host = host.substr(1, host.size() - 2);
+    }
+    unsigned port = 0;
+    const char* end = text.data() + text.size();
+    const char* start = colon == std::string::npos ? end : text.data() + colon + 1;
+    auto [stop, ec] = std::from_chars(start, end, port);
+    in_addr v4{};
+    in6_addr v6{};
+    const bool numeric =
+        inet_pton(AF_INET, host.c_str(), &v4) == 1 || inet_pton(AF_INET6, host.c_str(), &v6) == 1;
+    if (start == end || ec != std::errc() || stop != end || port > 65535 || !numeric) {
+      d_.Report(field, "expected an IP address and port such as 0.0.0.0:514, got '" + text + "'");
+      return false;
+    }
+    out = std::move(text);
+    return true;
+  }
+
+  // An RE2 pattern (linear time, so a rule cannot be made to hang the
+  // receiver); compiled here so that a typo stops the load.
+  bool MessageRegex(const Field& field, std::string& out) {
+    std::string text;
+    if (!d_.Text(field, text)) return false;
+    RE2::Options options;
+    options.set_log_errors(false);
+    RE2 re(text, options);
+    if (!re.ok()) {
+      d_.Report(field, "'" + text + "' is not a valid regular expression: " + re.error());
+      return false;
+    }
+    out = std::move(text);
+    return true;
+  }
+
+  void ReadMessages(const Field& field, MessageSettings& messages) {
+    Section section(d_, field,
+                    {"syslog", "traps", "max_message", "rate_per_source", "burst_per_source",
+                     "auto_clear", "interval", "rules"});
+    messages.enabled = true;
+    messages.trap_community = inventory_.defaults.snmp.community;
+    if (auto syslog = section.Get("syslog")) {
+      Section keys(d_, *syslog, {"udp", "tcp"});
+      messages.syslog_udp = "0.0.0.0:514";
+      messages.syslog_tcp = "0.0.0.0:514";
+      if (auto udp = keys.Get("udp")) {
+        if (udp->node.IsScalar() && udp->node.Scalar() == "off") {
+          messages.syslog_udp.clear();
+        } else {
+          ListenAddress(*udp, messages.syslog_udp);
+        }
+      }
+      if (auto tcp = keys.Get("tcp")) {
+        if (tcp->node.IsScalar() && tcp->node.Scalar() == "off") {
+          messages.syslog_tcp.clear();
+        } else {
+          ListenAddress(*tcp, messages.syslog_tcp);
+        }
+      }
+    }
+    if (auto traps = section.Get("traps")) {
+      Section keys(d_, *traps, {"udp", "community"});
+      messages.traps_udp = "0.0.0.0:162";
+      if (auto udp = keys.Get("udp")) ListenAddress(*udp, messages.traps_udp);
+      if (auto community = keys.Get("community")) d_.Text(*community, messages.trap_community);
+    }
+    if (auto max = section.Get("max_message")) {
+      int bytes = 0;
+      if (d_.Integer(*max, 480, 65535, bytes))
+        messages.max_message = static_cast<std::size_t>(bytes);
+    }
+    if (auto rate = section.Get("rate_per_source")) {
+      int value = 0;
+      if (d_.Integer(*rate, 1, 10'000'000, value)) messages.rate_per_source = value;
+    }
+    if (auto burst = section.Get("burst_per_source")) {
+      int value = 0;
+      if (d_.Integer(*burst, 1, 10'000'000, value)) messages.burst_per_source = value;
+    }
+    if (auto clear = section.Get("auto_clear")) d_.Interval(*clear, messages.auto_clear);
+    if (auto interval = section.Get("interval")) d_.Interval(*interval, messages.interval);
+    if (auto rules = section.Get("rules")) {
+      Repeats names(d_);
+      for (const Field& item : d_.Items(*rules)) {
+        auto rule = ReadMessageRule(item, true);
+        if (rule && names.Add(rule->name, item, "message rule '" + rule->name + "'")) {
+          CheckRuleReceiver(*rule, item);
+          messages.rules.push_back(std::move(*rule));
+        }
+      }
+    }
+  }
+
+  // A rule of messages.rules (`for_nodes`: with kinds and nodes) or of a
+  // node's own `messages:`.
+  std::optional<MessageRule> ReadMessageRule(const Field& field, bool for_nodes) {
+    std::vector<std::string_view> known = {"name",      "facility",  "severity", "program",
+                                           "text",      "trap",      "varbinds", "status",
+                                           "recovered", "auto_clear"};
+    if (for_nodes) {
+      known.push_back("kinds");
+      known.push_back("nodes");
+    }
+    Section section(d_, field, known);
+    MessageRule rule;
+    rule.line = d_.LineOf(field.mark);
+    bool ok = true;
+    if (auto name = section.Required("name"); name && d_.Text(*name, rule.name)) {
+      const bool plain = std::all_of(rule.name.begin(), rule.name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '-' || c == '_' || c == '.';
+      });
+      if (!plain) {
+        d_.Report(*name, "'" + rule.name + "' may hold only letters, digits, '-', '_' and '.'");
+        ok = false;
+      } else if (rule.name == "silence") {
+        d_.Report(*name, "'silence' is the name of the syslog silence monitor");
+        ok = false;
+      }
+    } else {
+      ok = false;
+    }
+    if (auto kinds = section.Get("kinds")) {
+      for (const Field& item : d_.Items(*kinds)) {
+        NodeKind kind{};
+        if (d_.Choice(item, kKinds, kind)) rule.kinds.push_back(kind);
+      }
+    }
+    if (auto nodes = section.Get("nodes")) {
+      for (const Field& item : d_.Items(*nodes)) {
+        std::string name;
+        if (d_.Text(item, name)) {
+          rule.nodes.push_back(name);
+          message_rule_nodes_.push_back({name, item});
+        }
+      }
+    }
+    if (for_nodes && rule.kinds.empty() && rule.nodes.empty() && ok) {
+      d_.Report(field, "give kinds or nodes: the nodes this rule applies to");
+      ok = false;
+    }
+    ok = ReadMessageMatch(section, field, rule.match) && ok;
+    if (auto status = section.Get("status")) {
+      std::string text;
+      if (d_.String(*status, text) && text != "warning" && text != "critical") {
+        d_.Report(*status, "expected one of warning, critical, got '" + text + "'");
+        ok = false;
+      } else {
+        rule.status = text;
+      }
+    }
+    if (auto recovered = section.Get("recovered")) {
+      Section keys(d_, *recovered, {"facility", "severity", "program", "text", "trap", "varbinds"});
+      MessageMatch match;
+      if (ReadMessageMatch(keys, *recovered, match)) {
+        if (match.IsTrap() != rule.match.IsTrap()) {
+          d_.Report(*recovered, "the recovered message must be of the rule's kind (" +
+                                    std::string(rule.match.IsTrap() ? "a trap" : "syslog") + ")");
+          ok = false;
+        }
+        rule.recovered = std::move(match);
+      } else {
+        ok = false;
+      }
+    }
+    if (auto clear = section.Get("auto_clear")) {
+      seconds value{};
+      if (rule.recovered) {
+        d_.Report(*clear, "a rule with a recovered message is cleared by it, not by time");
+        ok = false;
+      } else if (d_.Interval(*clear, value)) {
+        rule.auto_clear = value;
+      } else {
+        ok = false;
+      }
+    }
+    if (!ok) return std::nullopt;
+    return rule;
+  }
+
+  bool ReadMessageMatch(const Section& section, const Field& at, MessageMatch& match) {
+    static constexpr std::pair<std::string_view, int> kFacilities[] = {
+        {"kern", 0},      {"user", 1},    {"mail", 2},    {"daemon", 3},  {"auth", 4},
+        {"syslog", 5},    {"lpr", 6},     {"news", 7},    {"uucp", 8},    {"cron", 9},
+        {"authpriv", 10}, {"ftp", 11},    {"ntp", 12},    {"audit", 13},  {"alert", 14},
+        {"clock", 15},    {"local0", 16}, {"local1", 17}, {"local2", 18}, {"local3", 19},
+        {"local4", 20},   {"local5", 21}, {"local6", 22}, {"local7", 23}};
+    static constexpr std::pair<std::string_view, int> kSeverities[] = {
+        {"emerg", 0},   {"alert", 1},  {"crit", 2}, {"error", 3}, {"err", 3},
+        {"warning", 4}, {"notice", 5}, {"info", 6}, {"debug", 7}};
+    bool ok = true;
+    if (auto facility = section.Get("facility")) {
+      std::vector<Field> items;
+      if (facility->node.IsSequence()) {
+        items = d_.Items(*facility);
+      } else {
+        items.push_back(*facility);
+      }
+      for (const Field& item : items) {
+        int code = 0;
+        if (d_.Choice(item, kFacilities, code)) {
+          match.facilities.push_back(code);
+        } else {
+          ok = false;
+        }
+      }
+    }
+    if (auto severity = section.Get("severity")) {
+      ok = d_.Choice(*severity, kSeverities, match.severity) && ok;
+    }
+    if (auto program = section.Get("program")) ok = d_.Text(*program, match.program) && ok;
+    if (auto text = section.Get("text")) ok = MessageRegex(*text, match.text) && ok;
+    if (auto trap = section.Get("trap")) {
+      std::string text;
+      if (d_.Text(*trap, text) && proto::Oid::Parse(text)) {
+        match.trap = proto::Oid::Parse(text)->ToString();
+      } else {
+        if (trap->node.IsScalar()) {
+          d_.Report(*trap,
+                    "expected a numeric OID such as 1.3.6.1.6.3.1.1.5.3, got '" + text + "'");
+        }
+        ok = false;
+      }
+    }
+    if (auto varbinds = section.Get("varbinds")) {
+      Section oids(
+          d_, *varbinds, {}, [](std::string_view) { return true; }, "numeric OIDs");
+      for (const auto& [key, value] : oids.extras()) {
+        auto oid = proto::Oid::Parse(key);
+        std::string pattern;
+        if (!oid) {
+          d_.Report(value, "'" + key + "' is not a numeric OID such as 1.3.6.1.2.1.2.2.1.1");
+          ok = false;
+        } else if (MessageRegex(value, pattern)) {
+          match.varbinds.emplace_back(oid->ToString(), std::move(pattern));
+        } else {
+          ok = false;
+        }
+      }
+    }
+    const bool syslog_keys = !match.facilities.empty() || match.severity >= 0 ||
+                             !match.program.empty() || !match.text.empty();
+    if (ok && syslog_keys && match.IsTrap()) {
+      d_.Report(at,
+                "a rule matches syslog (facility, severity, program, text) or traps "
+                "(trap, varbinds), not both");
+      ok = false;
+    }
+    if (ok && match.Empty()) {
+      d_.Report(at, "give at least one of facility, severity, program, text, trap, varbinds");
+      ok = false;
+    }
+    return ok;
+  }
+
+  // A node's `syslog:` and `messages:`.
+  void ReadNodeMessages(const Section& section, Node& node) {
+    if (auto syslog = section.Get("syslog")) {
+      Section keys(d_, *syslog, {"silence_limit"});
+      if (auto limit = keys.Get("silence_limit")) {
+        seconds value{};
+        if (d_.Interval(*limit, value)) {
+          node.syslog_silence_limit = value;
+          if (!inventory_.messages.SyslogOn()) {
+            d_.Report(*limit, "no syslog receiver: give messages.syslog (before the nodes)");
+          }
+        }
+      }
+    }
+    if (auto rules = section.Get("messages")) {
+      Repeats names(d_);
+      for (const Field& item : d_.Items(*rules)) {
+        auto rule = ReadMessageRule(item, false);
+        if (!rule || !names.Add(rule->name, item, "message rule '" + rule->name + "'")) continue;
+        for (const MessageRule& shared : inventory_.messages.rules) {
+          if (shared.name == rule->name) {
+            d_.Report(item, "message rule '" + rule->name + "' is also in messages.rules (line " +
+                                std::to_string(shared.line) + ")");
+          }
+        }
+        CheckRuleReceiver(*rule, item);
+        node.message_rules.push_back(std::move(*rule));
+      }
+    }
+  }
+
+  // A rule whose receiver is off would never run: said at load, not
+  // discovered when the device's first error goes unnoticed.
+  void CheckRuleReceiver(const MessageRule& rule, const Field& at) {
+    const MessageSettings& messages = inventory_.messages;
+    if (rule.match.IsTrap() && !messages.TrapsOn()) {
+      d_.Report(at, "rule '" + rule.name + "' matches traps but messages.traps is not set");
+    } else if (!rule.match.IsTrap() && !messages.SyslogOn()) {
+      d_.Report(at, "rule '" + rule.name + "' matches syslog but messages.syslog is not set");
+    }
+  }
+
+  void CheckMessageRules() {
+    for (const auto& [name, field] : message_rule_nodes_) {
+      if (!inventory_.FindNode(name)) d_.Report(field, "no node named '" + name + "' in nodes");
+    }
+  }
+
+  std::vector<std::pair<std::string, Field>> message_rule_nodes_;
 
   // Names that refer to other entries, checked once everything is read.
   void CheckReferences() {

@@ -4,6 +4,7 @@
 
 #include "collector/monitors/backup_monitor.h"
 #include "collector/monitors/hardware_monitor.h"
+#include "collector/monitors/message_monitor.h"
 #include "collector/monitors/ping_monitor.h"
 #include "collector/monitors/port_monitor.h"
 #include "collector/monitors/process_monitor.h"
@@ -49,7 +50,7 @@ const std::vector<MonitorKind>& MonitorKinds() {
       {"process", &MakeProcessMonitors},   {"port", &MakePortMonitors},
       {"service", &MakeServiceMonitors},   {"web", &MakeWebMonitors},
       {"hardware", &MakeHardwareMonitors}, {"time", &MakeTimeMonitors},
-      {"backup", &MakeBackupMonitors},
+      {"backup", &MakeBackupMonitors},     {"message", &MakeMessageMonitors},
   };
   return kinds;
 }

@@ -573,13 +573,13 @@ TEST(Inventory, ErrorsNameFilePositionFieldAndWhy) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       // Unknown and repeated keys.
       {"nodez: []\n",
-       "inventory.yaml:1:1: nodez: unknown key (known keys: alerting, calendar, defaults, metrics, "
-       "nodes, "
-       "platform_name, systems, vcenter)"},
+       "inventory.yaml:1:1: nodez: unknown key (known keys: alerting, calendar, defaults, "
+       "messages, metrics, nodes, platform_name, systems, vcenter)"},
       {"nodes:\n  - name: web01\n    address: 10.0.0.1\n    prots: [22]\n",
        "inventory.yaml:4:5: nodes[0].prots: unknown key (known keys: acceptance_testing, address, "
-       "backups, enabled, hardware, host, kind, monitoring_starts, name, os, ping, ports, "
-       "processes, resource, services, snmp, system, thresholds, time_sync, web)"},
+       "backups, enabled, hardware, host, kind, messages, monitoring_starts, name, os, ping, "
+       "ports, "
+       "processes, resource, services, snmp, syslog, system, thresholds, time_sync, web)"},
       // Node states: disabled, acceptance testing, go-live.
       {"nodes: [{name: w, address: 10.0.0.1, enabled: false, acceptance_testing: true}]\n",
        "inventory.yaml:1:74: nodes[0].acceptance_testing: a node with enabled: false runs no "
@@ -835,13 +835,15 @@ TEST(Inventory, ErrorsNameFilePositionFieldAndWhy) {
       {"alerting: {platform_vm_threshold: 1}\n",
        "inventory.yaml:1:35: alerting.platform_vm_threshold: must be at least 2, got 1"},
       {"alerting: {priority: {disk: high}}\n",
-       "inventory.yaml:1:23: alerting.priority.disk: unknown key (known keys: alive, port, "
-       "process, resource-critical, resource-warning, service, web)"},
+       "inventory.yaml:1:23: alerting.priority.disk: unknown key (known keys: alive, backup, "
+       "hardware, message, port, process, resource-critical, resource-warning, service, time, "
+       "web)"},
       {"alerting: {priority: {alive: urgent}}\n",
        "inventory.yaml:1:30: alerting.priority.alive: expected one of high, low, got 'urgent'"},
       {"systems:\n  - {name: s, level: A, priority: {cpu: high}}\n",
-       "inventory.yaml:2:36: systems[0].priority.cpu: unknown key (known keys: alive, port, "
-       "process, resource-critical, resource-warning, service, web)"},
+       "inventory.yaml:2:36: systems[0].priority.cpu: unknown key (known keys: alive, backup, "
+       "hardware, message, port, process, resource-critical, resource-warning, service, time, "
+       "web)"},
       {"alerting:\n  retry: {initial: 10m, max: 5m}\n",
        "inventory.yaml:2:20: alerting.retry.initial: initial 10m is above max 5m"},
       {"alerting:\n  retry: {max: 10s}\n",
@@ -966,9 +968,9 @@ TEST(Inventory, ErrorsNameFilePositionFieldAndWhy) {
        "'127.0.0.1:99999'"},
       // The document itself. Columns count characters: 名前 is 2, not 6 bytes.
       {"名前: x\nnodes: 3\n",
-       "inventory.yaml:1:1: 名前: unknown key (known keys: alerting, calendar, defaults, metrics, "
-       "nodes, "
-       "platform_name, systems, vcenter)\ninventory.yaml:2:8: nodes: expected a list, got '3'"},
+       "inventory.yaml:1:1: 名前: unknown key (known keys: alerting, calendar, defaults, messages, "
+       "metrics, nodes, platform_name, systems, vcenter)\ninventory.yaml:2:8: nodes: expected a "
+       "list, got '3'"},
       {"- nodes\n", "inventory.yaml:1:1: expected a mapping, got a list"},
       {"platform_name: a\n---\nplatform_name: b\n",
        "inventory.yaml:3:1: only one YAML document is expected; a second one starts here"},
