@@ -59,8 +59,9 @@ TEST(MessageEndToEnd, CheckConfigCountsTheMessageChecks) {
   const auto config = dir.Write("inventory.yaml", Inventory(dir, "smtp://127.0.0.1:25"));
   auto r = RunCommand({MIMAMORI_COLLECTOR_BINARY, "--check-config", config.string()}, 30s);
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
-  // ping, message:hostd-error, message:silence
-  EXPECT_NE(r.out.find("3 checks run: 3 monitored (1 node)"), std::string::npos) << r.out;
+  // ping, hardware (an ESXi host's devices), message:hostd-error,
+  // message:silence
+  EXPECT_NE(r.out.find("4 checks run: 4 monitored (1 node)"), std::string::npos) << r.out;
 }
 
 TEST(MessageEndToEnd, EsxiHostdErrorLineOpensAnIncidentAndTheFirstReportIsMailed) {
