@@ -1050,30 +1050,58 @@ class InventoryDecoder {
     if (auto raise = section.Get("raise_priority")) d_.Bool(*raise, targets.raise_priority);
   }
 
-  void ReadVcenter(const Field& field) {
-    Section section(d_, field,
-                    {"url", "user", "password_file", "password_env", "insecure_skip_verify",
-                     "ca_file", "interval", "timeout"},
-                    [](std::string_view key) { return key == "password"; });
+  // Refuses a password written in the inventory itself: secrets come from a
+  // file or the environment, never from a file that is copied around. The
+  // section must have been made with `password` as its extra key. True when
+  // there was none.
+  bool RefuseInlinePassword(const Section& section) {
     for (const auto& [key, value] : section.extras()) {
       d_.Report(value,
                 "the password itself does not belong in the inventory; give "
                 "password_file or password_env");
     }
+    return section.extras().empty();
+  }
+
+  // Where a section's password comes from: password_file or password_env,
+  // not both; with `required`, neither is an error too (unless the password
+  // was written inline, which RefuseInlinePassword reported).
+  struct PasswordSource {
+    bool given = false;        ///< password_file or password_env is there
+    bool conflicting = false;  ///< both are
+    bool ok = true;            ///< nothing was reported
+  };
+  PasswordSource ReadPasswordSource(const Section& section, const Field& field, bool required,
+                                    std::string& file_out, std::string& env_out) {
+    PasswordSource source;
+    std::optional<Field> file = section.Get("password_file");
+    std::optional<Field> env = section.Get("password_env");
+    source.given = file || env;
+    source.conflicting = file && env;
+    if (file) source.ok = d_.AbsolutePath(*file, file_out) && source.ok;
+    if (env) source.ok = d_.Text(*env, env_out) && source.ok;
+    if (source.conflicting) {
+      d_.Report(*env, "give password_file or password_env, not both");
+      source.ok = false;
+    } else if (required && !source.given && section.extras().empty()) {
+      d_.Report(field, "needs password_file or password_env");
+      source.ok = false;
+    }
+    return source;
+  }
+
+  void ReadVcenter(const Field& field) {
+    Section section(d_, field,
+                    {"url", "user", "password_file", "password_env", "insecure_skip_verify",
+                     "ca_file", "interval", "timeout"},
+                    [](std::string_view key) { return key == "password"; });
+    RefuseInlinePassword(section);
     VcenterSettings vc;
     if (auto url = section.Required("url")) {
       d_.Url(*url, {"https://", "http://"}, "user and password_file or password_env", vc.url);
     }
     if (auto user = section.Required("user")) d_.Text(*user, vc.user);
-    std::optional<Field> file = section.Get("password_file");
-    std::optional<Field> env = section.Get("password_env");
-    if (file) d_.AbsolutePath(*file, vc.password_file);
-    if (env) d_.Text(*env, vc.password_env);
-    if (file && env) {
-      d_.Report(*env, "give password_file or password_env, not both");
-    } else if (!file && !env && section.extras().empty()) {
-      d_.Report(field, "needs password_file or password_env");
-    }
+    ReadPasswordSource(section, field, true, vc.password_file, vc.password_env);
     if (auto skip = section.Get("insecure_skip_verify")) {
       bool insecure = false;
       if (d_.Bool(*skip, insecure)) vc.verify_tls = !insecure;
@@ -1089,11 +1117,7 @@ class InventoryDecoder {
                     {"url", "starttls", "user", "password_file", "password_env", "from",
                      "from_name", "timeout"},
                     [](std::string_view key) { return key == "password"; });
-    for (const auto& [key, value] : section.extras()) {
-      d_.Report(value,
-                "the password itself does not belong in the inventory; give "
-                "password_file or password_env");
-    }
+    RefuseInlinePassword(section);
     if (section.empty()) return;  // "mail:" alone: mail is not configured
     // Settings without a URL would leave mail silently off.
     if (auto url = section.Required("url")) {
@@ -1102,17 +1126,13 @@ class InventoryDecoder {
     }
     if (auto starttls = section.Get("starttls")) d_.Bool(*starttls, mail.starttls);
     std::optional<Field> user = section.Get("user");
-    std::optional<Field> file = section.Get("password_file");
-    std::optional<Field> env = section.Get("password_env");
     if (user) d_.Text(*user, mail.user);
-    if (file) d_.AbsolutePath(*file, mail.password_file);
-    if (env) d_.Text(*env, mail.password_env);
-    if (file && env) {
-      d_.Report(*env, "give password_file or password_env, not both");
-    } else if (user && !file && !env && section.extras().empty()) {
-      d_.Report(field, "needs password_file or password_env");
-    } else if (!user && (file || env)) {
-      d_.Report(file ? *file : *env, "only used for SMTP AUTH; give user as well");
+    const PasswordSource password =
+        ReadPasswordSource(section, field, user.has_value(), mail.password_file, mail.password_env);
+    if (!user && password.given && !password.conflicting) {
+      std::optional<Field> file = section.Get("password_file");
+      d_.Report(file ? *file : *section.Get("password_env"),
+                "only used for SMTP AUTH; give user as well");
     }
     if (auto from_name = section.Get("from_name")) d_.String(*from_name, mail.from_name);
     if (auto timeout = section.Get("timeout")) d_.Duration(*timeout, milliseconds(1), mail.timeout);
@@ -1425,13 +1445,7 @@ class InventoryDecoder {
                      "ca_file", "insecure_skip_verify", "timeout", "retries"},
                     [](std::string_view key) { return key == "password"; });
     ServiceCheck service;
-    bool ok = true;
-    for (const auto& [key, value] : section.extras()) {
-      d_.Report(value,
-                "the password itself does not belong in the inventory; give "
-                "password_file or password_env");
-      ok = false;
-    }
+    bool ok = RefuseInlinePassword(section);
     if (auto name = section.Required("name")) {
       ok = d_.Text(*name, service.service) && ok;
     } else {
@@ -1462,17 +1476,8 @@ class InventoryDecoder {
     } else {
       ok = false;
     }
-    std::optional<Field> file = section.Get("password_file");
-    std::optional<Field> env = section.Get("password_env");
-    if (file) ok = d_.AbsolutePath(*file, service.password_file) && ok;
-    if (env) ok = d_.Text(*env, service.password_env) && ok;
-    if (file && env) {
-      d_.Report(*env, "give password_file or password_env, not both");
-      ok = false;
-    } else if (!file && !env && section.extras().empty()) {
-      d_.Report(field, "needs password_file or password_env");
-      ok = false;
-    }
+    ok = ReadPasswordSource(section, field, true, service.password_file, service.password_env).ok &&
+         ok;
     if (auto protocol = section.Get("protocol")) {
       static constexpr std::pair<std::string_view, bool> kProtocols[] = {{"http", false},
                                                                          {"https", true}};
