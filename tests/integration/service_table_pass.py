@@ -12,6 +12,8 @@ Services with a "behavior" (WinRM misbehaviours) have no row.
 import json
 import sys
 
+import pass_persist
+
 ENTRY = (1, 3, 6, 1, 4, 1, 8072, 9999, 9999, 3863, 2, 2, 1)
 STATES = {"Stopped": 1, "Start Pending": 2, "Stop Pending": 3, "Running": 4,
           "Continue Pending": 5, "Pause Pending": 6, "Paused": 7}
@@ -34,43 +36,8 @@ def rows(path):
     return table
 
 
-def parse(text):
-    return tuple(int(arc) for arc in text.strip().strip(".").split(".") if arc)
-
-
-def show(oid):
-    return "." + ".".join(str(arc) for arc in oid)
-
-
 def main():
-    table = rows(sys.argv[1])
-    ordered = sorted(table)
-    out = sys.stdout
-    while True:
-        command = sys.stdin.readline()
-        if not command:
-            return 0
-        command = command.strip()
-        if command == "PING":
-            out.write("PONG\n")
-        elif command in ("get", "getnext"):
-            oid = parse(sys.stdin.readline())
-            if command == "get":
-                found = oid if oid in table else None
-            else:
-                found = next((o for o in ordered if o > oid), None)
-            if found is None:
-                out.write("NONE\n")
-            else:
-                kind, value = table[found]
-                out.write("%s\n%s\n%s\n" % (show(found), kind, value))
-        elif command == "set":
-            sys.stdin.readline()
-            sys.stdin.readline()
-            out.write("not-writable\n")
-        elif command == "":
-            return 0
-        out.flush()
+    return pass_persist.serve(rows(sys.argv[1]))
 
 
 if __name__ == "__main__":
