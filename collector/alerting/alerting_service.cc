@@ -203,21 +203,26 @@ void AlertingService::Stop() {
 
 void AlertingService::Impl::IncidentLoop() {
   IncidentEngine engine(*engine_ledger, clock, first_context);
-  // The inventory change log, at start and at each reload (in this thread,
-  // which owns the engine's ledger connection).
-  const auto record_inventory = [&](const AlertingContext& ctx) {
-    if (auto changes = RecordInventoryChanges(*engine_ledger, *ctx.inventory, clock.Now());
-        !changes) {
-      ledger_errors.Add({{"thread", "incident"}}).Increment();
-      Log(LogLevel::kError, "recording the inventory change log: " + changes.error().message);
-    }
-  };
-  record_inventory(first_context);
   const TimePoint started = clock.Now();
   IncidentEngineStats seen;
   auto& opened_vm = opened.Add({{"scope", "vm"}});
   auto& opened_platform = opened.Add({{"scope", "platform"}});
   auto& errors = ledger_errors.Add({{"thread", "incident"}});
+  std::vector<std::pair<std::string, prometheus::Gauge*>> past_target_by_level;
+  for (const char* level : {"A", "B", "C", "C-dev", ""}) {
+    past_target_by_level.emplace_back(level,
+                                      &past_target.Add({{"level", *level ? level : "platform"}}));
+  }
+  // The inventory change log, at start and at each reload (in this thread,
+  // which owns the engine's ledger connection).
+  const auto record_inventory = [&](const AlertingContext& ctx) {
+    if (auto changes = RecordInventoryChanges(*engine_ledger, *ctx.inventory, clock.Now());
+        !changes) {
+      errors.Increment();
+      Log(LogLevel::kError, "recording the inventory change log: " + changes.error().message);
+    }
+  };
+  record_inventory(first_context);
   while (!Stopping()) {
     std::optional<AlertingContext> context;
     std::optional<std::vector<MonitorState>> current;
@@ -259,10 +264,9 @@ void AlertingService::Impl::IncidentLoop() {
     suppressed.Increment(static_cast<double>(now.suppressed_changes - seen.suppressed_changes));
     errors.Increment(static_cast<double>(now.ledger_errors - seen.ledger_errors));
     waiting.Set(static_cast<double>(engine.waiting()));
-    for (std::string_view level : {"A", "B", "C", "C-dev", ""}) {
-      auto it = now.past_recovery_target.find(std::string(level));
-      past_target.Add({{"level", level.empty() ? std::string("platform") : std::string(level)}})
-          .Set(it == now.past_recovery_target.end() ? 0 : it->second);
+    for (const auto& [level, gauge] : past_target_by_level) {
+      auto it = now.past_recovery_target.find(level);
+      gauge->Set(it == now.past_recovery_target.end() ? 0 : it->second);
     }
     const bool queued = now.incidents_opened != seen.incidents_opened ||
                         now.incidents_closed != seen.incidents_closed ||
