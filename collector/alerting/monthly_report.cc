@@ -104,14 +104,18 @@ void CollectBreaches(
     const Span span{std::max(begin, from), std::min(end, to)};
     if (span.end > span.begin || (begin >= from && begin < to)) out[key].push_back(Length(span));
   };
+  // The kind the ledger recorded, else (rows before v3) the one the name says.
+  std::map<std::pair<std::string, std::string>, std::string> kinds;
+  for (const IncidentMonitor& m : timeline.monitors) {
+    if (!m.kind.empty()) kinds[{m.node, m.monitor}] = m.kind;
+  }
   for (const IncidentEvent& e : timeline.events) {
     if (e.kind != EventKind::kStateChange || !e.to_status) continue;
-    std::string kind = MonitorKindOf(e.monitor);
-    for (const IncidentMonitor& m : timeline.monitors) {
-      if (m.node == e.node && m.monitor == e.monitor && !m.kind.empty()) kind = m.kind;
-    }
-    if (kind != "resource") continue;
     const std::pair<std::string, std::string> key{e.node, e.monitor};
+    const auto recorded = kinds.find(key);
+    if ((recorded != kinds.end() ? recorded->second : MonitorKindOf(e.monitor)) != "resource") {
+      continue;
+    }
     const bool failing = *e.to_status == Status::kWarning || *e.to_status == Status::kCritical;
     auto it = started.find(key);
     if (failing && it == started.end()) {

@@ -209,8 +209,6 @@ class Session {
     return answer;
   }
 
-  const std::string& last_answer() const { return answer_; }
-
  private:
   const VsphereSettings& settings_;
   std::unique_ptr<CURL, CurlFree> easy_;
@@ -222,11 +220,10 @@ class Session {
 
 }  // namespace
 
-bool ParsePropertyPage(const std::string& body, PropertyPage& page, std::string& error) {
-  auto doc = ParseXml(body, error);
-  if (!doc) return false;
-  const xmlNode* answer = BodyElement(doc.get(), error);
-  if (answer == nullptr) return false;
+namespace {
+
+/// The objects of one page, from the first element of the SOAP body.
+bool ReadPropertyPage(const xmlNode* answer, PropertyPage& page, std::string& error) {
   if (!Is(answer, kVim25, "RetrievePropertiesExResponse") &&
       !Is(answer, kVim25, "ContinueRetrievePropertiesExResponse")) {
     error = "unexpected answer " + std::string(Name(answer));
@@ -254,6 +251,15 @@ bool ParsePropertyPage(const std::string& body, PropertyPage& page, std::string&
     page.objects.push_back(std::move(object));
   }
   return true;
+}
+
+}  // namespace
+
+bool ParsePropertyPage(const std::string& body, PropertyPage& page, std::string& error) {
+  auto doc = ParseXml(body, error);
+  if (!doc) return false;
+  const xmlNode* answer = BodyElement(doc.get(), error);
+  return answer != nullptr && ReadPropertyPage(answer, page, error);
 }
 
 std::vector<VmPlacement> FoldPlacement(const std::vector<PropertyPage::Object>& objects) {
@@ -335,12 +341,13 @@ PlacementRead ReadVmPlacement(const VsphereSettings& settings) {
     // A page limit keeps 10,000 VMs from being one 20 MB answer; a runaway
     // server cannot keep the loop going forever.
     for (int page_number = 0; page_number < 1000; ++page_number) {
-      if (session.Call(what, request, error) == nullptr) {
+      const xmlNode* answer = session.Call(what, request, error);
+      if (answer == nullptr) {
         out.error = where + ": " + error;
         break;
       }
       PropertyPage page;
-      if (!ParsePropertyPage(session.last_answer(), page, error)) {
+      if (!ReadPropertyPage(answer, page, error)) {
         out.error = where + ": " + what + ": " + error;
         break;
       }
