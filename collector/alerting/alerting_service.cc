@@ -8,6 +8,7 @@
 
 #include <chrono>
 
+#include "collector/alerting/ledger_access.h"
 #include "collector/alerting/incident_engine.h"
 #include "collector/alerting/inventory_log.h"
 #include "collector/alerting/outbox.h"
@@ -145,7 +146,7 @@ std::string AlertingService::Start(AlertingContext context) {
   LedgerOptions options;
   options.message_id_domain = context.message_domain;
   for (auto* slot : {&s.engine_ledger, &s.outbox_ledger}) {
-    auto opened = Ledger::Open(a.ledger, options);
+    auto opened = OpenLedgerAt(a.ledger, a, options);
     if (!opened) return opened.error().message;
     slot->emplace(std::move(*opened));
   }

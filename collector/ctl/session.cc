@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "collector/alerting/ledger_access.h"
 #include "collector/inventory/inventory_loader.h"
 
 namespace mimamori::collector::ctl {
@@ -58,11 +59,12 @@ std::optional<int> Session::OpenLedger(bool read_only) {
   // A read-only open of a file that is not there would create nothing and
   // fail with SQLite's terse "unable to open"; say what is missing instead.
   std::error_code ec;
-  if (read_only && !std::filesystem::exists(path, ec)) {
+  if (read_only && !IsPostgresLocation(path) && !std::filesystem::exists(path, ec)) {
     return Fail(kExitUsage, "ledger " + path +
                                 ": does not exist (the collector creates it on its first start)");
   }
-  auto opened = Ledger::Open(path, ledger_options);
+  auto opened = inventory_ ? OpenLedgerAt(path, inventory_->alerting, std::move(ledger_options))
+                          : Ledger::Open(path, std::move(ledger_options));
   if (!opened) return Fail(kExitUsage, opened.error().message);
   ledger_.emplace(std::move(*opened));
   return std::nullopt;

@@ -466,7 +466,14 @@ struct AlertingSettings {
   PhoneSettings phone;
   RetrySettings retry;
   PriorityRules priority;
+  /// The incident ledger: a SQLite file, or a PostgreSQL connection string
+  /// (libpq URI or key=value; see IsPostgresLocation) shared by an HA pair
+  /// or by shards.
   std::string ledger = "/var/lib/mimamori/ledger.db";
+  /// PostgreSQL only: where its password comes from (else libpq's own
+  /// PGPASSWORD, ~/.pgpass, or none for peer/trust authentication).
+  std::string ledger_password_file;
+  std::string ledger_password_env;
   std::string templates = "/etc/mimamori/templates";
   /// Failures detected within this window of the first are grouped into one
   /// incident (well inside the shortest first-report deadline, 5 min).

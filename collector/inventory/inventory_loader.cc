@@ -24,6 +24,7 @@
 
 #include "collector/alerting/mail_message.h"
 #include "collector/alerting/timetable.h"
+#include "collector/ledger/ledger.h"
 #include "mimamori/proto/oid.h"
 #include "re2/re2.h"
 
@@ -991,7 +992,7 @@ class InventoryDecoder {
     if (auto priority = section.Get("priority")) {
       ReadPriorities(*priority, alerting.priority.by_class);
     }
-    if (auto ledger = section.Get("ledger")) d_.AbsolutePath(*ledger, alerting.ledger);
+    if (auto ledger = section.Get("ledger")) ReadLedger(*ledger, alerting);
     if (auto templates = section.Get("templates")) d_.AbsolutePath(*templates, alerting.templates);
     if (auto window = section.Get("grouping_window")) {
       if (seconds value{}; d_.Interval(*window, value)) {
@@ -1088,6 +1089,41 @@ class InventoryDecoder {
       source.ok = false;
     }
     return source;
+  }
+
+  // `ledger: /var/lib/mimamori/ledger.db` (SQLite), or
+  // `ledger: {postgresql: "host=db1 dbname=mimamori user=mimamori",
+  //           password_file: /etc/mimamori/ledger.pass}`.
+  void ReadLedger(const Field& field, AlertingSettings& alerting) {
+    if (field.node.IsScalar()) {
+      d_.AbsolutePath(field, alerting.ledger);
+      return;
+    }
+    Section section(d_, field, {"postgresql", "password_file", "password_env"},
+                    [](std::string_view key) { return key == "password"; });
+    RefuseInlinePassword(section);
+    if (auto conninfo = section.Required("postgresql")) {
+      std::string text;
+      if (d_.Text(*conninfo, text)) {
+        const bool uri = text.starts_with("postgresql://") || text.starts_with("postgres://");
+        const std::size_t at = text.find('@');
+        if (text.find("password=") != std::string::npos ||
+            (uri && at != std::string::npos && text.substr(0, at).find(':', 13) != std::string::npos)) {
+          d_.Report(*conninfo,
+                    "the password itself does not belong in the inventory; give password_file or "
+                    "password_env");
+        } else if (!IsPostgresLocation(text)) {
+          d_.Report(*conninfo,
+                    "is not a PostgreSQL connection string: give a URI "
+                    "(postgresql://host/dbname) or key=value pairs (host=... dbname=...), got '" +
+                        text + "'");
+        } else {
+          alerting.ledger = std::move(text);
+        }
+      }
+    }
+    ReadPasswordSource(section, field, false, alerting.ledger_password_file,
+                       alerting.ledger_password_env);
   }
 
   void ReadVcenter(const Field& field) {

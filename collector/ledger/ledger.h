@@ -16,7 +16,11 @@
 // else. The resend carries the same Message-ID (and, for phone, the same
 // idempotency key), so a deduplicating receiver sees one report.
 //
-// Storage: one SQLite file in WAL mode, synchronous=FULL, foreign keys on.
+// Storage: one SQLite file in WAL mode, synchronous=FULL, foreign keys on;
+// or a PostgreSQL database (Open with a connection string), which several
+// collectors share: the HA pair and the shards. The same operations, the
+// same schema versions and the same rules hold on both; the tests run every
+// ledger case on each.
 // Times are stored as INTEGER milliseconds since 1970-01-01 UTC (sub-millisecond
 // parts are truncated), so `datetime(detected_at / 1000, 'unixepoch')` reads
 // them in the sqlite3 shell.
@@ -25,6 +29,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,11 +39,15 @@
 
 #include "collector/core/check.h"
 #include "collector/core/incident_terms.h"
+#include "collector/core/secret.h"
 #include "collector/core/state_change.h"
 
-struct sqlite3;
-
 namespace mimamori::collector {
+
+namespace ledger_internal {
+class SqlConnection;
+enum class SqlCode;
+}  // namespace ledger_internal
 
 using LedgerTime = std::chrono::system_clock::time_point;
 using IncidentId = std::int64_t;
@@ -443,12 +452,25 @@ struct LedgerOptions {
   std::string message_id_domain = "mimamori.invalid";
   /// Tests only: replaces the built-in migrations (empty = built-in).
   std::vector<std::string> migrations;
+  /// PostgreSQL only: the password (read from a file or the environment by
+  /// the caller; libpq's own PGPASSWORD and ~/.pgpass work too). Never put
+  /// it in the connection string, which appears in every error message.
+  Secret password;
 };
 
 /// The built-in migrations: step i (0-based) takes the schema from version i
 /// to version i + 1 (PRAGMA user_version). Append only; never edit a step
 /// that has shipped.
 const std::vector<std::string>& LedgerMigrations();
+/// The same versions in PostgreSQL's dialect (version kept in ledger_info).
+/// PostgreSQL ledgers began at version 4, so steps 2 and 3 have nothing to
+/// do there and step 4 creates the tables as they are at version 4.
+const std::vector<std::string>& PostgresLedgerMigrations();
+
+/// Whether `location` names a PostgreSQL database rather than a SQLite file:
+/// a URI ("postgresql://host/db", "postgres://...") or libpq's key=value
+/// form ("host=/run/postgresql dbname=mimamori").
+bool IsPostgresLocation(std::string_view location);
 
 class Ledger;
 
@@ -495,7 +517,9 @@ class Ledger {
   /// Opens (creating if needed) the ledger at `path` and brings its schema
   /// to the current version, one migration step per transaction. Fails with
   /// kSchema when the file's schema is newer than this program knows, and
-  /// kStorage when the file or its directory cannot be used.
+  /// kStorage when the file or its directory cannot be used. `path` may be
+  /// a PostgreSQL connection string (IsPostgresLocation): the database must
+  /// exist; the tables are made in it.
   static LedgerResult<Ledger> Open(const std::string& path, LedgerOptions options = {});
 
   Ledger(Ledger&& other) noexcept;
@@ -504,8 +528,10 @@ class Ledger {
   Ledger& operator=(const Ledger&) = delete;
   ~Ledger();
 
+  /// The file, or the PostgreSQL connection string without its password.
   const std::string& path() const { return path_; }
-  /// PRAGMA user_version of the open file.
+  bool on_postgres() const { return on_postgres_; }
+  /// The schema version of the open ledger.
   LedgerResult<int> SchemaVersion();
 
   // --- transactions
@@ -671,24 +697,27 @@ class Ledger {
   friend class LedgerTx;
   class Savepoint;
 
-  Ledger(sqlite3* db, std::string path, LedgerOptions options);
+  Ledger(std::unique_ptr<ledger_internal::SqlConnection> db, std::string path,
+         LedgerOptions options, bool on_postgres);
 
-  LedgerStatus Exec(const char* sql, std::string_view what);
-  LedgerError Error(std::string_view what, int rc) const;
+  LedgerStatus Exec(const std::string& sql, std::string_view what);
+  LedgerError Error(std::string_view what, ledger_internal::SqlCode rc) const;
   LedgerError Error(LedgerErrorKind kind, std::string_view what, std::string_view why) const;
   LedgerStatus Migrate();
   LedgerStatus MigrateSteps(const std::vector<std::string>& steps, int from);
   LedgerStatus CheckNotBroken(std::string_view what);
   void EndTx(bool commit, LedgerStatus* result);
-  LedgerStatus RowsStatus(int rc, const std::string& bad, std::string_view what) const;
+  LedgerStatus RowsStatus(ledger_internal::SqlCode rc, const std::string& bad,
+                          std::string_view what) const;
   /// Tells kNotFound from kWrongState after an UPDATE guarded by a state
   /// matched no row.
   LedgerError MissingOrWrongState(const char* table, std::int64_t id, std::string_view what,
                                   std::string_view expected);
 
-  sqlite3* db_ = nullptr;
+  std::unique_ptr<ledger_internal::SqlConnection> db_;
   std::string path_;
   LedgerOptions options_;
+  bool on_postgres_ = false;
   std::string token_;  ///< random, per ledger file: makes generated Message-IDs unique
   bool in_tx_ = false;
 };

@@ -2,7 +2,6 @@
 // and the queries over them (CLI, monthly figures).
 #include "collector/ledger/ledger.h"
 
-#include <sqlite3.h>
 
 #include <algorithm>
 #include <cmath>
@@ -10,7 +9,7 @@
 #include <map>
 #include <system_error>
 
-#include "collector/ledger/ledger_sqlite.h"
+#include "collector/ledger/ledger_internal.h"
 
 namespace mimamori::collector {
 
@@ -21,11 +20,11 @@ using namespace ledger_internal;  // NOLINT: this file is the ledger
 
 namespace {
 
-/// Returns SQLITE_DONE and sets `id` on success.
-int InsertEvent(sqlite3* db, const IncidentEvent& e, std::int64_t& id) {
+/// Returns SqlCode::kDone and sets `id` on success.
+SqlCode InsertEvent(SqlConnection& db, const IncidentEvent& e, std::int64_t& id) {
   Stmt st(db,
           "INSERT INTO incident_events (incident_id, at, kind, actor, node, monitor, text, "
-          "to_status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+          "to_status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id");
   st.Bind(1, e.incident_id)
       .Bind(2, e.at)
       .Bind(3, ToString(e.kind))
@@ -35,9 +34,7 @@ int InsertEvent(sqlite3* db, const IncidentEvent& e, std::int64_t& id) {
       .Bind(7, e.text)
       .Bind(8, e.to_status ? std::optional<std::string_view>(NameOf(*e.to_status, kStatusNames))
                            : std::nullopt);
-  int rc = st.Step();
-  id = sqlite3_last_insert_rowid(db);
-  return rc;
+  return st.StepReturningId(id);
 }
 
 bool KnownLevel(std::string_view level) {
@@ -70,7 +67,7 @@ LedgerResult<IncidentId> Ledger::OpenIncident(const NewIncident& in) {
   if (sp.status()) return *sp.status();
   Stmt st(db_,
           "INSERT INTO incidents (scope, title, priority, service_level, opened_at, detected_at, "
-          "class, cause, opened_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+          "class, cause, opened_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id");
   st.Bind(1, ToString(in.scope))
       .Bind(2, in.title)
       .Bind(3, ToString(in.priority))
@@ -80,14 +77,14 @@ LedgerResult<IncidentId> Ledger::OpenIncident(const NewIncident& in) {
       .Bind(7, in.incident_class)
       .Bind(8, ToString(in.cause))
       .Bind(9, in.opened_by);
-  int rc = st.Step();
-  if (rc != SQLITE_DONE) return Error(what, rc);
-  const IncidentId id = sqlite3_last_insert_rowid(db_);
+  IncidentId id = 0;
+  SqlCode rc = st.StepReturningId(id);
+  if (rc != SqlCode::kDone) return Error(what, rc);
   IncidentEvent opened{0,  id, in.opened_at, EventKind::kOpened, in.opened_by,
                        "", "", in.text,      std::nullopt};
   std::int64_t event_id = 0;
-  rc = InsertEvent(db_, opened, event_id);
-  if (rc != SQLITE_DONE) return Error(what, rc);
+  rc = InsertEvent(*db_, opened, event_id);
+  if (rc != SqlCode::kDone) return Error(what, rc);
   if (auto err = sp.Release()) return *err;
   return id;
 }
@@ -119,8 +116,8 @@ LedgerStatus Ledger::ChangePriority(IncidentId id, Priority priority, LedgerTime
   }
   Stmt st(db_, "UPDATE incidents SET priority = ?1 WHERE id = ?2");
   st.Bind(1, ToString(priority)).Bind(2, id);
-  int rc = st.Step();
-  if (rc != SQLITE_DONE) return Error(what, rc);
+  SqlCode rc = st.Step();
+  if (rc != SqlCode::kDone) return Error(what, rc);
   std::string text =
       std::string(ToString(incident->priority)) + " -> " + std::string(ToString(priority));
   if (!reason.empty()) text += ": " + reason;
@@ -141,9 +138,9 @@ LedgerStatus Ledger::Acknowledge(IncidentId id, LedgerTime at, const std::string
           "acknowledged_by = CASE WHEN acknowledged_at IS NULL THEN ?2 ELSE acknowledged_by END "
           "WHERE id = ?3");
   st.Bind(1, at).Bind(2, actor).Bind(3, id);
-  int rc = st.Step();
-  if (rc != SQLITE_DONE) return Error(what, rc);
-  if (sqlite3_changes(db_) == 0) return Error(LedgerErrorKind::kNotFound, what, "no such incident");
+  SqlCode rc = st.Step();
+  if (rc != SqlCode::kDone) return Error(what, rc);
+  if (db_->Changes() == 0) return Error(LedgerErrorKind::kNotFound, what, "no such incident");
   auto event =
       AppendEvent({0, id, at, EventKind::kAcknowledged, actor, "", "", text, std::nullopt});
   if (!event) return event.error();
@@ -160,9 +157,9 @@ LedgerStatus Ledger::CloseIncident(IncidentId id, LedgerTime at, const std::stri
           "UPDATE incidents SET status = 'closed', closed_at = ?1, closed_by = ?2 "
           "WHERE id = ?3 AND status = 'open'");
   st.Bind(1, at).Bind(2, actor).Bind(3, id);
-  int rc = st.Step();
-  if (rc != SQLITE_DONE) return Error(what, rc);
-  if (sqlite3_changes(db_) == 0) {
+  SqlCode rc = st.Step();
+  if (rc != SqlCode::kDone) return Error(what, rc);
+  if (db_->Changes() == 0) {
     return MissingOrWrongState("incidents", id, what, "the incident is already closed");
   }
   auto event = AppendEvent({0, id, at, EventKind::kClosed, actor, "", "", text, std::nullopt});
@@ -181,9 +178,9 @@ LedgerStatus Ledger::ProvisionalClose(IncidentId id, LedgerTime at, const std::s
           "WHERE id = ?3 AND status = 'open' AND provisional_closed_at IS NULL "
           "AND ?1 >= detected_at");
   st.Bind(1, at).Bind(2, actor).Bind(3, id);
-  int rc = st.Step();
-  if (rc != SQLITE_DONE) return Error(what, rc);
-  if (sqlite3_changes(db_) == 0) {
+  SqlCode rc = st.Step();
+  if (rc != SqlCode::kDone) return Error(what, rc);
+  if (db_->Changes() == 0) {
     return MissingOrWrongState("incidents", id, what,
                                "the incident is closed, already provisionally closed, or was "
                                "detected after that time");
@@ -202,9 +199,9 @@ LedgerStatus Ledger::SetCause(IncidentId id, IncidentCause cause, LedgerTime at,
   if (sp.status()) return sp.status();
   Stmt st(db_, "UPDATE incidents SET cause = ?1 WHERE id = ?2 AND cause <> ?1");
   st.Bind(1, ToString(cause)).Bind(2, id);
-  int rc = st.Step();
-  if (rc != SQLITE_DONE) return Error(what, rc);
-  if (sqlite3_changes(db_) == 0) {
+  SqlCode rc = st.Step();
+  if (rc != SqlCode::kDone) return Error(what, rc);
+  if (db_->Changes() == 0) {
     return MissingOrWrongState("incidents", id, what,
                                "the cause is already " + std::string(ToString(cause)));
   }
@@ -234,8 +231,8 @@ LedgerStatus Ledger::AttachMonitor(const IncidentMonitor& m) {
       .Bind(5, m.attached_at)
       .Bind(6, m.kind)
       .Bind(7, NameOf(m.status, kStatusNames));
-  int rc = st.Step();
-  if (rc != SQLITE_DONE) return Error(what, rc);
+  SqlCode rc = st.Step();
+  if (rc != SqlCode::kDone) return Error(what, rc);
   return sp.Release();
 }
 
@@ -247,9 +244,9 @@ LedgerStatus Ledger::SetMonitorStatus(IncidentId id, const std::string& node,
           "UPDATE incident_monitors SET status = ?4 "
           "WHERE incident_id = ?1 AND node = ?2 AND monitor = ?3");
   st.Bind(1, id).Bind(2, node).Bind(3, monitor).Bind(4, NameOf(status, kStatusNames));
-  int rc = st.Step();
-  if (rc != SQLITE_DONE) return Error(what, rc);
-  if (sqlite3_changes(db_) == 0) {
+  SqlCode rc = st.Step();
+  if (rc != SqlCode::kDone) return Error(what, rc);
+  if (db_->Changes() == 0) {
     return Error(LedgerErrorKind::kNotFound, what, "the monitor is not attached");
   }
   return std::nullopt;
@@ -268,7 +265,7 @@ LedgerResult<std::vector<std::int64_t>> Ledger::RecordPendingChanges(
   Stmt st(db_,
           "INSERT INTO pending_changes (node, monitor, kind, from_status, to_status, detected_at, "
           "first_seen_at, reason, value, recorded_at) "
-          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id");
   for (const StateChange& c : changes) {
     st.Reset();
     st.Bind(1, c.node)
@@ -281,9 +278,10 @@ LedgerResult<std::vector<std::int64_t>> Ledger::RecordPendingChanges(
         .Bind(8, c.reason)
         .Bind(9, c.value)
         .Bind(10, recorded_at);
-    int rc = st.Step();
-    if (rc != SQLITE_DONE) return Error(what + " (" + c.node + "/" + c.monitor + ")", rc);
-    ids.push_back(sqlite3_last_insert_rowid(db_));
+    std::int64_t id = 0;
+    SqlCode rc = st.StepReturningId(id);
+    if (rc != SqlCode::kDone) return Error(what + " (" + c.node + "/" + c.monitor + ")", rc);
+    ids.push_back(id);
   }
   if (auto err = sp.Release()) return *err;
   return ids;
@@ -307,8 +305,8 @@ LedgerStatus Ledger::ForgetPendingChanges(const std::vector<std::int64_t>& ids) 
   for (std::int64_t id : ids) {
     st.Reset();
     st.Bind(1, id);
-    int rc = st.Step();
-    if (rc != SQLITE_DONE) return Error(what, rc);
+    SqlCode rc = st.Step();
+    if (rc != SqlCode::kDone) return Error(what, rc);
   }
   return sp.Release();
 }
@@ -326,8 +324,8 @@ LedgerStatus Ledger::AddAffectedVm(const AffectedVm& vm) {
       .Bind(3, vm.system)
       .Bind(4, vm.host)
       .Bind(5, vm.added_at);
-  int rc = st.Step();
-  if (rc != SQLITE_DONE) return Error(what, rc);
+  SqlCode rc = st.Step();
+  if (rc != SqlCode::kDone) return Error(what, rc);
   return sp.Release();
 }
 
@@ -339,9 +337,9 @@ LedgerResult<std::optional<IncidentId>> Ledger::FindOpenIncident(const std::stri
           "WHERE m.node = ?1 AND m.monitor = ?2 AND i.status = 'open' "
           "ORDER BY i.detected_at DESC, i.id DESC LIMIT 1");
   st.Bind(1, node).Bind(2, monitor);
-  int rc = st.Step();
-  if (rc == SQLITE_DONE) return std::optional<IncidentId>();
-  if (rc != SQLITE_ROW) return Error(what, rc);
+  SqlCode rc = st.Step();
+  if (rc == SqlCode::kDone) return std::optional<IncidentId>();
+  if (rc != SqlCode::kRow) return Error(what, rc);
   return std::optional<IncidentId>(st.Int64(0));
 }
 
@@ -354,8 +352,8 @@ LedgerResult<EventId> Ledger::AppendEvent(const IncidentEvent& event) {
   Savepoint sp(*this, true, what);
   if (sp.status()) return *sp.status();
   std::int64_t id = 0;
-  int rc = InsertEvent(db_, event, id);
-  if (rc != SQLITE_DONE) return Error(what, rc);
+  SqlCode rc = InsertEvent(*db_, event, id);
+  if (rc != SqlCode::kDone) return Error(what, rc);
   if (auto err = sp.Release()) return *err;
   return id;
 }
@@ -437,27 +435,33 @@ LedgerResult<MonthlySummary> Ledger::Summarize(LedgerTime from, LedgerTime to) {
   {
     // Every incident whose outage overlaps [from, to); its outage clipped to
     // the period, and counted as a detection only if detected inside it.
+    // CASE rather than SQLite's boolean sums and two-argument MIN/MAX, which
+    // PostgreSQL does not have.
     Stmt st(db_,
             "SELECT service_level, "
-            "  SUM(detected_at >= ?1), "
-            "  SUM(detected_at >= ?1 AND EXISTS (SELECT 1 FROM reports r "
+            "  SUM(CASE WHEN detected_at >= ?1 THEN 1 ELSE 0 END), "
+            "  SUM(CASE WHEN detected_at >= ?1 AND EXISTS (SELECT 1 FROM reports r "
             "      WHERE r.incident_id = i.id AND r.kind = 'first' AND "
             "      ((r.sent_at IS NOT NULL AND r.sent_at > r.due_at) OR "
-            "       (r.sent_at IS NULL AND r.due_at < ?2)))), "
-            "  SUM(MAX(0, MIN(COALESCE(closed_at, ?2), ?2) - MAX(detected_at, ?1))) "
-            "FROM incidents i "
-            "WHERE class = 'trouble' AND detected_at < ?2 "
-            "AND (closed_at IS NULL OR closed_at > ?1 OR detected_at >= ?1) "
+            "       (r.sent_at IS NULL AND r.due_at < ?2))) THEN 1 ELSE 0 END), "
+            "  SUM(CASE WHEN outage_end > outage_start THEN outage_end - outage_start ELSE 0 END) "
+            "FROM (SELECT id, service_level, detected_at, "
+            "        CASE WHEN closed_at IS NULL OR closed_at > ?2 THEN ?2 ELSE closed_at END "
+            "          AS outage_end, "
+            "        CASE WHEN detected_at > ?1 THEN detected_at ELSE ?1 END AS outage_start "
+            "      FROM incidents "
+            "      WHERE class = 'trouble' AND detected_at < ?2 "
+            "      AND (closed_at IS NULL OR closed_at > ?1 OR detected_at >= ?1)) i "
             "GROUP BY service_level");
     st.Bind(1, from).Bind(2, to);
-    int rc;
-    while ((rc = st.Step()) == SQLITE_ROW) {
+    SqlCode rc;
+    while ((rc = st.Step()) == SqlCode::kRow) {
       LevelSummary& level = by_level[st.Text(0)];
       level.detections = st.Int(1);
       level.first_report_late = st.Int(2);
       level.outage = milliseconds(st.Int64(3));
     }
-    if (rc != SQLITE_DONE) return Error(what, rc);
+    if (rc != SqlCode::kDone) return Error(what, rc);
   }
   for (std::string_view name : kLevels) {
     LevelSummary level = by_level[std::string(name)];
@@ -466,14 +470,14 @@ LedgerResult<MonthlySummary> Ledger::Summarize(LedgerTime from, LedgerTime to) {
   }
   {
     Stmt st(db_,
-            "SELECT COALESCE(SUM(status = 'sent' AND sent_at <= due_at), 0), "
-            "  COALESCE(SUM(status = 'sent' AND sent_at > due_at), 0), "
-            "  COALESCE(SUM(status IN ('pending', 'sending')), 0), "
-            "  COALESCE(SUM(status = 'failed-permanently'), 0) "
+            "SELECT COUNT(CASE WHEN status = 'sent' AND sent_at <= due_at THEN 1 END), "
+            "  COUNT(CASE WHEN status = 'sent' AND sent_at > due_at THEN 1 END), "
+            "  COUNT(CASE WHEN status IN ('pending', 'sending') THEN 1 END), "
+            "  COUNT(CASE WHEN status = 'failed-permanently' THEN 1 END) "
             "FROM reports WHERE due_at >= ?1 AND due_at < ?2");
     st.Bind(1, from).Bind(2, to);
-    int rc = st.Step();
-    if (rc != SQLITE_ROW) return Error(what, rc);
+    SqlCode rc = st.Step();
+    if (rc != SqlCode::kRow) return Error(what, rc);
     out.reports.on_time = st.Int(0);
     out.reports.late = st.Int(1);
     out.reports.unsent = st.Int(2);

@@ -1,12 +1,11 @@
 // The inventory change log: what monitoring was added, changed or removed at
 // each load of the inventory, for the monthly report (監視追加・変更・削除).
-#include <sqlite3.h>
 
 #include <map>
 #include <utility>
 
 #include "collector/ledger/ledger.h"
-#include "collector/ledger/ledger_sqlite.h"
+#include "collector/ledger/ledger_internal.h"
 
 namespace mimamori::collector {
 
@@ -32,9 +31,9 @@ LedgerResult<std::vector<InventoryChange>> Ledger::RecordInventory(
   std::map<Key, std::string> before;
   {
     Stmt st(db_, "SELECT node, item, definition FROM inventory_items");
-    int rc;
-    while ((rc = st.Step()) == SQLITE_ROW) before[{st.Text(0), st.Text(1)}] = st.Text(2);
-    if (rc != SQLITE_DONE) return Error(what, rc);
+    SqlCode rc;
+    while ((rc = st.Step()) == SqlCode::kRow) before[{st.Text(0), st.Text(1)}] = st.Text(2);
+    if (rc != SqlCode::kDone) return Error(what, rc);
   }
 
   std::vector<InventoryChange> changes;
@@ -66,9 +65,10 @@ LedgerResult<std::vector<InventoryChange>> Ledger::RecordInventory(
 
   Stmt add(db_,
            "INSERT INTO inventory_changes (at, change, node, item, before, after, source) "
-           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id");
   Stmt put(db_,
-           "INSERT OR REPLACE INTO inventory_items (node, item, definition) VALUES (?1, ?2, ?3)");
+           "INSERT INTO inventory_items (node, item, definition) VALUES (?1, ?2, ?3) "
+           "ON CONFLICT (node, item) DO UPDATE SET definition = excluded.definition");
   Stmt drop(db_, "DELETE FROM inventory_items WHERE node = ?1 AND item = ?2");
   for (InventoryChange& c : changes) {
     add.Reset();
@@ -79,13 +79,12 @@ LedgerResult<std::vector<InventoryChange>> Ledger::RecordInventory(
         .Bind(5, c.before)
         .Bind(6, c.after)
         .Bind(7, c.source);
-    if (int rc = add.Step(); rc != SQLITE_DONE) return Error(what, rc);
-    c.id = sqlite3_last_insert_rowid(db_);
+    if (SqlCode rc = add.StepReturningId(c.id); rc != SqlCode::kDone) return Error(what, rc);
     Stmt& write = c.change == InventoryChangeKind::kRemoved ? drop : put;
     write.Reset();
     write.Bind(1, c.node).Bind(2, c.item);
     if (c.change != InventoryChangeKind::kRemoved) write.Bind(3, c.after);
-    if (int rc = write.Step(); rc != SQLITE_DONE) return Error(what, rc);
+    if (SqlCode rc = write.Step(); rc != SqlCode::kDone) return Error(what, rc);
   }
   if (auto err = sp.Release()) return *err;
   return changes;

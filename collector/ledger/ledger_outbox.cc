@@ -1,7 +1,6 @@
 // The outbox: reports queued, claimed, sent, retried and recovered after a crash.
 #include "collector/ledger/ledger.h"
 
-#include <sqlite3.h>
 
 #include <algorithm>
 #include <cmath>
@@ -9,7 +8,7 @@
 #include <map>
 #include <system_error>
 
-#include "collector/ledger/ledger_sqlite.h"
+#include "collector/ledger/ledger_internal.h"
 
 namespace mimamori::collector {
 
@@ -24,8 +23,8 @@ LedgerResult<int> Ledger::NextReportNumber(IncidentId id) {
           "SELECT (SELECT COUNT(*) FROM incidents WHERE id = ?1), "
           "COALESCE((SELECT MAX(report_number) FROM reports WHERE incident_id = ?1), 0) + 1");
   st.Bind(1, id);
-  int rc = st.Step();
-  if (rc != SQLITE_ROW) return Error(what, rc);
+  SqlCode rc = st.Step();
+  if (rc != SqlCode::kRow) return Error(what, rc);
   if (st.Int(0) == 0) return Error(LedgerErrorKind::kNotFound, what, "no such incident");
   return st.Int(1);
 }
@@ -59,7 +58,7 @@ LedgerResult<ReportId> Ledger::EnqueueReport(const NewReport& r) {
   Stmt st(db_,
           "INSERT INTO reports (incident_id, suppression_id, report_number, kind, channel, "
           "recipients, subject, body, message_id, due_at, created_at, next_attempt_at) "
-          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING id");
   st.Bind(1, r.incident_id)
       .Bind(2, r.suppression_id)
       .Bind(3, r.report_number)
@@ -72,16 +71,16 @@ LedgerResult<ReportId> Ledger::EnqueueReport(const NewReport& r) {
       .Bind(10, r.due_at)
       .Bind(11, r.created_at)
       .Bind(12, r.not_before.value_or(r.created_at));
-  int rc = st.Step();
-  if (rc != SQLITE_DONE) return Error(what, rc);
-  const ReportId id = sqlite3_last_insert_rowid(db_);
+  ReportId id = 0;
+  SqlCode rc = st.StepReturningId(id);
+  if (rc != SqlCode::kDone) return Error(what, rc);
   if (r.message_id.empty()) {
     std::string message_id = "<r" + Id(id) + (token_.empty() ? "" : "." + token_) + "@" +
                              options_.message_id_domain + ">";
     Stmt update(db_, "UPDATE reports SET message_id = ?1 WHERE id = ?2");
     update.Bind(1, message_id).Bind(2, id);
     rc = update.Step();
-    if (rc != SQLITE_DONE) return Error(what, rc);
+    if (rc != SqlCode::kDone) return Error(what, rc);
   }
   if (auto err = sp.Release()) return *err;
   return id;
@@ -119,9 +118,9 @@ LedgerResult<Report> Ledger::ClaimForSending(ReportId id, LedgerTime now) {
           "UPDATE reports SET status = 'sending', attempts = attempts + 1, claimed_at = ?1 "
           "WHERE id = ?2 AND status = 'pending'");
   st.Bind(1, now).Bind(2, id);
-  int rc = st.Step();
-  if (rc != SQLITE_DONE) return Error(what, rc);
-  if (sqlite3_changes(db_) == 0) {
+  SqlCode rc = st.Step();
+  if (rc != SqlCode::kDone) return Error(what, rc);
+  if (db_->Changes() == 0) {
     return MissingOrWrongState("reports", id, what, "the report is not pending");
   }
   auto report = GetReport(id);
@@ -138,22 +137,24 @@ LedgerStatus Ledger::MarkSent(ReportId id, LedgerTime sent_at, const std::string
           "UPDATE reports SET status = 'sent', sent_at = ?1, server_reply = ?2 "
           "WHERE id = ?3 AND status = 'sending'");
   st.Bind(1, sent_at).Bind(2, server_reply).Bind(3, id);
-  int rc = st.Step();
-  if (rc != SQLITE_DONE) return Error(what, rc);
-  if (sqlite3_changes(db_) == 0) {
+  SqlCode rc = st.Step();
+  if (rc != SqlCode::kDone) return Error(what, rc);
+  if (db_->Changes() == 0) {
     return MissingOrWrongState("reports", id, what, "the report is not being sent");
   }
   // The suppression's flags change with the report, in the same commit, so
   // they can never claim a mail that was not sent.
   Stmt flags(db_,
              "UPDATE suppressions SET "
-             "start_mail_sent = start_mail_sent OR r.kind = 'suppression-start', "
-             "end_mail_sent = end_mail_sent OR r.kind = 'monitoring-resumed' "
+             "start_mail_sent = CASE WHEN r.kind = 'suppression-start' THEN 1 "
+             "  ELSE start_mail_sent END, "
+             "end_mail_sent = CASE WHEN r.kind = 'monitoring-resumed' THEN 1 "
+             "  ELSE end_mail_sent END "
              "FROM (SELECT suppression_id, kind FROM reports WHERE id = ?1) AS r "
              "WHERE suppressions.id = r.suppression_id");
   flags.Bind(1, id);
   rc = flags.Step();
-  if (rc != SQLITE_DONE) return Error(what, rc);
+  if (rc != SqlCode::kDone) return Error(what, rc);
   return sp.Release();
 }
 
@@ -165,9 +166,9 @@ LedgerStatus Ledger::MarkFailed(ReportId id, const std::string& error, LedgerTim
           "UPDATE reports SET status = 'pending', next_attempt_at = ?1, last_error = ?2 "
           "WHERE id = ?3 AND status = 'sending'");
   st.Bind(1, retry_at).Bind(2, error).Bind(3, id);
-  int rc = st.Step();
-  if (rc != SQLITE_DONE) return Error(what, rc);
-  if (sqlite3_changes(db_) == 0) {
+  SqlCode rc = st.Step();
+  if (rc != SqlCode::kDone) return Error(what, rc);
+  if (db_->Changes() == 0) {
     return MissingOrWrongState("reports", id, what, "the report is not being sent");
   }
   return sp.Release();
@@ -181,9 +182,9 @@ LedgerStatus Ledger::MarkFailedPermanently(ReportId id, const std::string& error
           "UPDATE reports SET status = 'failed-permanently', last_error = ?1 "
           "WHERE id = ?2 AND status = 'sending'");
   st.Bind(1, error).Bind(2, id);
-  int rc = st.Step();
-  if (rc != SQLITE_DONE) return Error(what, rc);
-  if (sqlite3_changes(db_) == 0) {
+  SqlCode rc = st.Step();
+  if (rc != SqlCode::kDone) return Error(what, rc);
+  if (db_->Changes() == 0) {
     return MissingOrWrongState("reports", id, what, "the report is not being sent");
   }
   return sp.Release();
@@ -201,9 +202,9 @@ LedgerResult<std::vector<Report>> Ledger::RecoverAfterCrash(LedgerTime now) {
           "WHERE status = 'sending' RETURNING id");
   st.Bind(1, now);
   std::vector<ReportId> ids;
-  int rc;
-  while ((rc = st.Step()) == SQLITE_ROW) ids.push_back(st.Int64(0));
-  if (rc != SQLITE_DONE) return Error(what, rc);
+  SqlCode rc;
+  while ((rc = st.Step()) == SqlCode::kRow) ids.push_back(st.Int64(0));
+  if (rc != SqlCode::kDone) return Error(what, rc);
   std::vector<Report> recovered;
   for (ReportId id : ids) {
     auto report = GetReport(id);

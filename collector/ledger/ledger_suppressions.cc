@@ -1,7 +1,6 @@
 // Suppression windows (監視一時抑止).
 #include "collector/ledger/ledger.h"
 
-#include <sqlite3.h>
 
 #include <algorithm>
 #include <cmath>
@@ -9,7 +8,7 @@
 #include <map>
 #include <system_error>
 
-#include "collector/ledger/ledger_sqlite.h"
+#include "collector/ledger/ledger_internal.h"
 
 namespace mimamori::collector {
 
@@ -32,7 +31,7 @@ LedgerResult<SuppressionId> Ledger::AddSuppression(const NewSuppression& s) {
   if (sp.status()) return *sp.status();
   Stmt st(db_,
           "INSERT INTO suppressions (target_kind, target, starts_at, ends_at, reason, "
-          "requested_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+          "requested_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id");
   st.Bind(1, ToString(s.target_kind))
       .Bind(2, s.target)
       .Bind(3, s.starts_at)
@@ -40,9 +39,9 @@ LedgerResult<SuppressionId> Ledger::AddSuppression(const NewSuppression& s) {
       .Bind(5, s.reason)
       .Bind(6, s.requested_by)
       .Bind(7, s.created_at);
-  int rc = st.Step();
-  if (rc != SQLITE_DONE) return Error(what, rc);
-  const SuppressionId id = sqlite3_last_insert_rowid(db_);
+  SuppressionId id = 0;
+  SqlCode rc = st.StepReturningId(id);
+  if (rc != SqlCode::kDone) return Error(what, rc);
   if (auto err = sp.Release()) return *err;
   return id;
 }
@@ -70,9 +69,9 @@ LedgerStatus Ledger::SetSuppressionPeriod(SuppressionId id, LedgerTime starts_at
           "UPDATE suppressions SET starts_at = ?1, ends_at = ?2 "
           "WHERE id = ?3 AND cancelled_at IS NULL");
   st.Bind(1, starts_at).Bind(2, ends_at).Bind(3, id);
-  int rc = st.Step();
-  if (rc != SQLITE_DONE) return Error(what, rc);
-  if (sqlite3_changes(db_) == 0) {
+  SqlCode rc = st.Step();
+  if (rc != SqlCode::kDone) return Error(what, rc);
+  if (db_->Changes() == 0) {
     return MissingOrWrongState("suppressions", id, what, "the suppression is cancelled");
   }
   return sp.Release();
@@ -84,9 +83,9 @@ LedgerStatus Ledger::CancelSuppression(SuppressionId id, LedgerTime at) {
   if (sp.status()) return sp.status();
   Stmt st(db_, "UPDATE suppressions SET cancelled_at = ?1 WHERE id = ?2 AND cancelled_at IS NULL");
   st.Bind(1, at).Bind(2, id);
-  int rc = st.Step();
-  if (rc != SQLITE_DONE) return Error(what, rc);
-  if (sqlite3_changes(db_) == 0) {
+  SqlCode rc = st.Step();
+  if (rc != SqlCode::kDone) return Error(what, rc);
+  if (db_->Changes() == 0) {
     return MissingOrWrongState("suppressions", id, what, "the suppression is already cancelled");
   }
   return sp.Release();

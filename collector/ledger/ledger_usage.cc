@@ -1,7 +1,6 @@
 // Resource usage: daily figures per node and monitor for the monthly report.
 #include "collector/ledger/ledger.h"
 
-#include <sqlite3.h>
 
 #include <algorithm>
 #include <cmath>
@@ -9,7 +8,7 @@
 #include <map>
 #include <system_error>
 
-#include "collector/ledger/ledger_sqlite.h"
+#include "collector/ledger/ledger_internal.h"
 
 namespace mimamori::collector {
 
@@ -52,8 +51,10 @@ LedgerStatus Ledger::RecordResourceUsage(const std::vector<ResourceSample>& samp
   Stmt st(db_,
           "INSERT INTO resource_usage (node, monitor, day, samples, sum, max, last_at) "
           "VALUES (?1, ?2, ?3, 1, ?4, ?4, ?5) "
-          "ON CONFLICT (node, monitor, day) DO UPDATE SET samples = samples + 1, "
-          "sum = sum + excluded.sum, max = MAX(max, excluded.max), last_at = excluded.last_at "
+          "ON CONFLICT (node, monitor, day) DO UPDATE SET samples = resource_usage.samples + 1, "
+          "sum = resource_usage.sum + excluded.sum, "
+          "max = CASE WHEN excluded.max > resource_usage.max THEN excluded.max "
+          "ELSE resource_usage.max END, last_at = excluded.last_at "
           "WHERE excluded.last_at > resource_usage.last_at");
   for (const auto& sample : samples) {
     st.Reset();
@@ -62,8 +63,8 @@ LedgerStatus Ledger::RecordResourceUsage(const std::vector<ResourceSample>& samp
         .Bind(3, TokyoDay(sample.at))
         .Bind(4, sample.value)
         .Bind(5, sample.at);
-    int rc = st.Step();
-    if (rc != SQLITE_DONE) {
+    SqlCode rc = st.Step();
+    if (rc != SqlCode::kDone) {
       return Error(what + " (" + sample.node + "/" + sample.monitor + ")", rc);
     }
   }
@@ -81,11 +82,11 @@ LedgerResult<std::vector<ResourceUsageRow>> Ledger::ResourceUsage(LedgerTime fro
           "GROUP BY node, monitor ORDER BY node, monitor");
   st.Bind(1, TokyoDay(from)).Bind(2, TokyoDay(to));
   std::vector<ResourceUsageRow> rows;
-  int rc;
-  while ((rc = st.Step()) == SQLITE_ROW) {
+  SqlCode rc;
+  while ((rc = st.Step()) == SqlCode::kRow) {
     rows.push_back({st.Text(0), st.Text(1), st.Int64(2), st.Double(3), st.Double(4)});
   }
-  if (rc != SQLITE_DONE) return Error(what, rc);
+  if (rc != SqlCode::kDone) return Error(what, rc);
   return rows;
 }
 

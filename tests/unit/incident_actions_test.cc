@@ -17,6 +17,7 @@
 #include "collector/alerting/report_wording.h"
 #include "collector/calendar/business_calendar.h"
 #include "tests/unit/alerting_test_support.h"
+#include "tests/support/test_ledger.h"
 
 namespace mimamori::collector {
 namespace {
@@ -68,7 +69,10 @@ class IncidentActionsTest : public ::testing::Test {
     for (const std::string& e : errors) ADD_FAILURE() << e;
     ASSERT_TRUE(ctx);
     ctx_ = *ctx;
-    auto opened = Ledger::Open(dir_ + "/ledger.db");
+    std::string skip;
+    const std::string location = testing::TestLedgerLocation(dir_, &skip);
+    if (location.empty()) GTEST_SKIP() << skip;
+    auto opened = Ledger::Open(location);
     ASSERT_TRUE(opened) << opened.error().message;
     ledger_ = std::make_unique<Ledger>(std::move(*opened));
   }

@@ -6,6 +6,7 @@
 #include "collector/alerting/incident_engine.h"
 
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 
@@ -24,6 +25,7 @@
 #include "collector/calendar/business_calendar.h"
 #include "collector/core/clock.h"
 #include "tests/unit/alerting_test_support.h"
+#include "tests/support/test_ledger.h"
 
 namespace mimamori::collector {
 namespace {
@@ -166,7 +168,9 @@ class IncidentEngineTest : public ::testing::Test {
     std::string pattern = ::testing::TempDir() + "incident_engine_test.XXXXXX";
     ASSERT_NE(mkdtemp(pattern.data()), nullptr);
     dir_ = pattern;
-    path_ = dir_ + "/ledger.db";
+    std::string skip;
+    path_ = testing::TestLedgerLocation(dir_, &skip);
+    if (path_.empty()) GTEST_SKIP() << skip;
     inventory_ = MakeInventory();
     auto opened = Ledger::Open(path_);
     ASSERT_TRUE(opened) << opened.error().message;
@@ -1380,9 +1384,18 @@ TEST_F(IncidentEngineTest, FailureAfterAnOperatorClosedTheIncidentOpensANewOne) 
 // ---------------------------------------------------------------------------
 // 9. Ledger failure
 
+// Another writer that holds the ledger: SQLite's write lock, or on
+// PostgreSQL the ledger writers' advisory lock (postgres_connection.cc).
 class LockHolder {
  public:
   explicit LockHolder(const std::string& path) {
+    if (IsPostgresLocation(path)) {
+      pg_ = PQconnectdb(path.c_str());
+      PGresult* r = PQexec(pg_, "BEGIN; SELECT pg_advisory_xact_lock(1835625837, 1)");
+      rc_ = PQresultStatus(r) == PGRES_TUPLES_OK ? SQLITE_OK : SQLITE_ERROR;
+      PQclear(r);
+      return;
+    }
     sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr);
     char* err = nullptr;
     rc_ = sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, &err);
@@ -1390,6 +1403,8 @@ class LockHolder {
   }
   ~LockHolder() { Release(); }
   void Release() {
+    if (pg_ != nullptr) PQfinish(pg_);
+    pg_ = nullptr;
     if (!db_) return;
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
     sqlite3_close(db_);
@@ -1399,6 +1414,7 @@ class LockHolder {
 
  private:
   sqlite3* db_ = nullptr;
+  PGconn* pg_ = nullptr;
   int rc_ = SQLITE_ERROR;
 };
 

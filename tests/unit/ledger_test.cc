@@ -1,6 +1,10 @@
 // The incident ledger against real SQLite files in a temporary directory:
 // schema migration, the outbox's state machine, crash recovery with real
 // SIGKILLed processes, atomicity, storage errors, and the monthly figures.
+// CTest runs the same cases again on PostgreSQL ("postgresql.LedgerTest.*",
+// tests/support/test_ledger.h); the few about the SQLite file itself skip
+// there, and PostgreSQL's own (a restarted server, concurrent claims) are in
+// ledger_postgres_test.cc.
 #include "collector/ledger/ledger.h"
 
 #include <fcntl.h>
@@ -20,6 +24,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "tests/support/test_ledger.h"
 
 namespace mimamori::collector {
 namespace {
@@ -78,7 +84,22 @@ class LedgerTest : public ::testing::Test {
     std::string pattern = ::testing::TempDir() + "ledger_test.XXXXXX";
     ASSERT_NE(mkdtemp(pattern.data()), nullptr);
     dir_ = pattern;
-    path_ = dir_ + "/ledger.db";
+    std::string skip;
+    path_ = testing::TestLedgerLocation(dir_, &skip);
+    if (path_.empty()) GTEST_SKIP() << skip;
+    on_postgres_ = IsPostgresLocation(path_);
+  }
+
+  /// Whether an error message names this ledger: its path, or its
+  /// connection string (without a password).
+  ::testing::AssertionResult NamesLedger(const std::string& message) const {
+    if (!on_postgres_) return Contains(message, "ledger " + path_);
+    const std::string database = path_.substr(path_.find("dbname="));
+    if (message.find("ledger postgresql ") != std::string::npos &&
+        message.find(database) != std::string::npos) {
+      return ::testing::AssertionSuccess();
+    }
+    return ::testing::AssertionFailure() << "\"" << message << "\" does not name " << database;
   }
   void TearDown() override {
     chmod(dir_.c_str(), 0700);
@@ -119,8 +140,10 @@ class LedgerTest : public ::testing::Test {
     return r;
   }
 
-  // Raw SQLite, to look at the file the way an operator's sqlite3 shell would.
+  // Raw SQL, to look at the ledger the way an operator's sqlite3 shell (or
+  // psql) would.
   std::string Query(const std::string& sql) {
+    if (on_postgres_) return testing::PostgresQuery(path_, sql);
     sqlite3* db = nullptr;
     sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr);
     std::string out;
@@ -142,11 +165,19 @@ class LedgerTest : public ::testing::Test {
 
   std::string dir_;
   std::string path_;
+  bool on_postgres_ = false;
 };
+
+// What only a SQLite file has (its pragmas, permissions, a file size limit).
+#define SQLITE_ONLY()                                                    \
+  do {                                                                   \
+    if (on_postgres_) GTEST_SKIP() << "about the SQLite file itself"; \
+  } while (0)
 
 // --- schema
 
 TEST_F(LedgerTest, MigratesAnEmptyFileAndReopensWithoutMigratingAgain) {
+  SQLITE_ONLY();
   std::string first_id;
   {
     Ledger ledger = OpenOrDie();
@@ -184,6 +215,7 @@ TEST_F(LedgerTest, MigratesAnEmptyFileAndReopensWithoutMigratingAgain) {
 }
 
 TEST_F(LedgerTest, EachMigrationStepIsOneTransaction) {
+  SQLITE_ONLY();
   LedgerOptions broken;
   broken.migrations = {"CREATE TABLE first_step (x)",
                        "CREATE TABLE second_step (y); INSERT INTO no_such_table VALUES (1)"};
@@ -205,11 +237,12 @@ TEST_F(LedgerTest, EachMigrationStepIsOneTransaction) {
 
 TEST_F(LedgerTest, RefusesASchemaNewerThanItKnows) {
   { Ledger ledger = OpenOrDie(); }
-  Query("PRAGMA user_version = 99");
+  Query(on_postgres_ ? "UPDATE ledger_info SET value = '99' WHERE key = 'schema_version'"
+                     : "PRAGMA user_version = 99");
   auto ledger = Ledger::Open(path_);
   ASSERT_FALSE(ledger);
   EXPECT_EQ(ledger.error().kind, LedgerErrorKind::kSchema);
-  EXPECT_TRUE(Contains(ledger.error().message, path_));
+  EXPECT_TRUE(NamesLedger(ledger.error().message));
   EXPECT_TRUE(Contains(ledger.error().message, "schema version 99 is newer than this program"));
 }
 
@@ -466,6 +499,7 @@ TEST_F(LedgerTest, AFailingStepRollsBackTheStateChangeAndTheReport) {
 // --- storage errors
 
 TEST_F(LedgerTest, AnUncreatableFileIsAnErrorNamingThePath) {
+  SQLITE_ONLY();
   std::string regular_file = dir_ + "/not-a-directory";
   std::ofstream(regular_file) << "x";
   for (const std::string& path :
@@ -479,6 +513,7 @@ TEST_F(LedgerTest, AnUncreatableFileIsAnErrorNamingThePath) {
 }
 
 TEST_F(LedgerTest, AnUnwritableDirectoryIsAnError) {
+  SQLITE_ONLY();
   if (geteuid() == 0) {
     GTEST_SKIP() << "root ignores directory permissions; the uncreatable-path test covers this";
   }
@@ -490,6 +525,7 @@ TEST_F(LedgerTest, AnUnwritableDirectoryIsAnError) {
 }
 
 TEST_F(LedgerTest, AReadOnlyFileIsRefusedAtOpen) {
+  SQLITE_ONLY();
   if (geteuid() == 0) GTEST_SKIP() << "root may write a 0400 file; see the read-only open test";
   { Ledger ledger = OpenOrDie(); }
   ASSERT_EQ(chmod(path_.c_str(), 0400), 0);
@@ -512,12 +548,14 @@ TEST_F(LedgerTest, WritesThroughAReadOnlyConnectionFail) {
   auto opened = ledger.OpenIncident(Vm("B", kT0));
   ASSERT_FALSE(opened);
   EXPECT_EQ(opened.error().kind, LedgerErrorKind::kStorage);
-  EXPECT_TRUE(Contains(opened.error().message, "ledger " + path_));
-  EXPECT_TRUE(Contains(opened.error().message, "readonly"));
+  EXPECT_TRUE(NamesLedger(opened.error().message));
+  EXPECT_TRUE(Contains(opened.error().message,
+                       on_postgres_ ? "read-only transaction" : "readonly"));
   EXPECT_EQ(ledger.CloseIncident(incident, kT0, "suzuki", "")->kind, LedgerErrorKind::kStorage);
 }
 
 TEST_F(LedgerTest, AFullDiskFailsTheWriteLoudlyAndKeepsNothingOfIt) {
+  SQLITE_ONLY();
   IncidentId incident = 0;
   {
     Ledger ledger = OpenOrDie();
@@ -604,7 +642,7 @@ TEST_F(LedgerTest, AReaderIsNotBlockedByAnOpenWriteTransaction) {
   auto blocked = second_writer.Begin();  // writers take turns
   ASSERT_FALSE(blocked);
   EXPECT_EQ(blocked.error().kind, LedgerErrorKind::kBusy);
-  EXPECT_TRUE(Contains(blocked.error().message, path_));
+  EXPECT_TRUE(NamesLedger(blocked.error().message));
 
   ASSERT_EQ(tx->Commit(), std::nullopt);
   EXPECT_EQ(reader.OpenIncidents()->size(), 2u);

@@ -22,6 +22,7 @@
 #include "collector/inventory/inventory.h"
 #include "collector/ledger/ledger.h"
 #include "tests/unit/alerting_test_support.h"
+#include "tests/support/test_ledger.h"
 
 namespace mimamori::collector {
 namespace {
@@ -43,7 +44,9 @@ class OperationsTest : public ::testing::Test {
     std::string pattern = ::testing::TempDir() + "operations_test.XXXXXX";
     ASSERT_NE(mkdtemp(pattern.data()), nullptr);
     dir_ = pattern;
-    path_ = dir_ + "/ledger.db";
+    std::string skip;
+    path_ = testing::TestLedgerLocation(dir_, &skip);
+    if (path_.empty()) GTEST_SKIP() << skip;
     inventory_.platform_name = "第三期サーバ仮想基盤";
     inventory_.source = "/etc/mimamori/inventory.yaml";
     inventory_.systems = {
@@ -465,6 +468,7 @@ TEST_F(OperationsTest, TheReportClassifiesEachResourcesBreaches) {
 // --- the migration to schema v4
 
 TEST_F(OperationsTest, AVersion3LedgerMigratesKeepingIdsEventsAndDerivingTheCause) {
+  if (IsPostgresLocation(path_)) GTEST_SKIP() << "PostgreSQL ledgers began at version 4";
   ASSERT_GE(LedgerMigrations().size(), 4u);
   {
     LedgerOptions v3;

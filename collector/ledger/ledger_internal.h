@@ -1,9 +1,8 @@
-// Internal to the ledger's SQLite backend: the statement wrapper, row
-// readers and time/name helpers shared by the files that implement Ledger
-// (one per group of tables). Not part of the ledger's interface.
+// Internal to the ledger: the statement wrapper, row readers and time/name
+// helpers shared by the files that implement Ledger (one per group of
+// tables), on either engine (sql_connection.h). Not part of the ledger's
+// interface.
 #pragma once
-
-#include <sqlite3.h>
 
 #include <array>
 #include <chrono>
@@ -13,6 +12,7 @@
 #include <vector>
 
 #include "collector/ledger/ledger.h"
+#include "collector/ledger/sql_connection.h"
 
 namespace mimamori::collector::ledger_internal {
 
@@ -85,65 +85,62 @@ inline std::vector<std::string> SplitLines(const std::string& text) {
 }
 
 // ---------------------------------------------------------------------------
-// A prepared statement. A failed prepare or bind is kept and returned by the
-// first Step, so call sites check one code.
+// A prepared statement on either engine. A failed prepare or bind is kept and
+// returned by the first Step, so call sites check one code.
 
 class Stmt {
  public:
-  Stmt(sqlite3* db, const std::string& sql) {
-    rc_ = sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt_, nullptr);
-  }
-  ~Stmt() { sqlite3_finalize(stmt_); }
+  Stmt(SqlConnection& db, const std::string& sql) : st_(db.Prepare(sql)) {}
+  Stmt(const std::unique_ptr<SqlConnection>& db, const std::string& sql) : Stmt(*db, sql) {}
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
 
-  Stmt& Bind(int i, std::int64_t v) { return Keep(sqlite3_bind_int64(stmt_, i, v)); }
-  Stmt& Bind(int i, int v) { return Keep(sqlite3_bind_int(stmt_, i, v)); }
+  Stmt& Bind(int i, std::int64_t v) {
+    st_->BindInt64(i, v);
+    return *this;
+  }
+  Stmt& Bind(int i, int v) { return Bind(i, static_cast<std::int64_t>(v)); }
   Stmt& Bind(int i, std::string_view v) {
-    return Keep(
-        sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
+    st_->BindText(i, v);
+    return *this;
   }
   Stmt& Bind(int i, const std::string& v) { return Bind(i, std::string_view(v)); }
   Stmt& Bind(int i, const char* v) { return Bind(i, std::string_view(v)); }
   Stmt& Bind(int i, LedgerTime t) { return Bind(i, ToMs(t)); }
-  Stmt& Bind(int i, double v) { return Keep(sqlite3_bind_double(stmt_, i, v)); }
+  Stmt& Bind(int i, double v) {
+    st_->BindDouble(i, v);
+    return *this;
+  }
+  Stmt& BindNull(int i) {
+    st_->BindNull(i);
+    return *this;
+  }
 
   /// Makes the statement ready to run again with new bindings, so a loop
   /// pays for one prepare. A failed prepare stays failed.
-  void Reset() {
-    if (stmt_ == nullptr) return;
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-  }
-  Stmt& Bind(int i, std::optional<std::int64_t> v) {
-    return v ? Bind(i, *v) : Keep(sqlite3_bind_null(stmt_, i));
-  }
-  Stmt& Bind(int i, std::optional<double> v) {
-    return v ? Bind(i, *v) : Keep(sqlite3_bind_null(stmt_, i));
-  }
-  Stmt& Bind(int i, std::optional<std::string_view> v) {
-    return v ? Bind(i, *v) : Keep(sqlite3_bind_null(stmt_, i));
-  }
-  Stmt& Bind(int i, std::optional<LedgerTime> t) {
-    return t ? Bind(i, *t) : Keep(sqlite3_bind_null(stmt_, i));
+  void Reset() { st_->Reset(); }
+  Stmt& Bind(int i, std::optional<std::int64_t> v) { return v ? Bind(i, *v) : BindNull(i); }
+  Stmt& Bind(int i, std::optional<double> v) { return v ? Bind(i, *v) : BindNull(i); }
+  Stmt& Bind(int i, std::optional<std::string_view> v) { return v ? Bind(i, *v) : BindNull(i); }
+  Stmt& Bind(int i, std::optional<LedgerTime> t) { return t ? Bind(i, *t) : BindNull(i); }
+
+  /// kRow, kDone, or an error.
+  SqlCode Step() { return st_->Step(); }
+  /// Runs an INSERT ... RETURNING id: kDone with `id` set, or the error.
+  SqlCode StepReturningId(std::int64_t& id) {
+    const SqlCode rc = Step();
+    if (rc != SqlCode::kRow) return rc == SqlCode::kDone ? SqlCode::kSqlError : rc;
+    id = Int64(0);
+    // To the end: SQLite keeps an unfinished write statement open, which
+    // would make the transaction's COMMIT fail.
+    return Step();
   }
 
-  /// SQLITE_ROW, SQLITE_DONE, or an error code.
-  int Step() {
-    if (rc_ != SQLITE_OK) return rc_;
-    return sqlite3_step(stmt_);
-  }
-
-  bool Null(int c) const { return sqlite3_column_type(stmt_, c) == SQLITE_NULL; }
-  std::int64_t Int64(int c) const { return sqlite3_column_int64(stmt_, c); }
-  int Int(int c) const { return sqlite3_column_int(stmt_, c); }
-  double Double(int c) const { return sqlite3_column_double(stmt_, c); }
-  std::string Text(int c) const {
-    const unsigned char* p = sqlite3_column_text(stmt_, c);
-    return p ? std::string(reinterpret_cast<const char*>(p),
-                           static_cast<std::size_t>(sqlite3_column_bytes(stmt_, c)))
-             : std::string();
-  }
+  bool Null(int c) const { return st_->Null(c); }
+  std::int64_t Int64(int c) const { return st_->Int64(c); }
+  int Int(int c) const { return static_cast<int>(st_->Int64(c)); }
+  double Double(int c) const { return st_->Double(c); }
+  std::string Text(int c) const { return st_->Text(c); }
   LedgerTime Time(int c) const { return FromMs(Int64(c)); }
   std::optional<LedgerTime> OptTime(int c) const {
     return Null(c) ? std::nullopt : std::optional<LedgerTime>(Time(c));
@@ -161,20 +158,13 @@ class Stmt {
       if (names[i] == text) return static_cast<E>(i);
     }
     if (bad.empty()) {
-      bad =
-          std::string("unknown value \"") + text + "\" in column " + sqlite3_column_name(stmt_, c);
+      bad = std::string("unknown value \"") + text + "\" in column " + st_->ColumnName(c);
     }
     return static_cast<E>(0);
   }
 
  private:
-  Stmt& Keep(int rc) {
-    if (rc_ == SQLITE_OK) rc_ = rc;
-    return *this;
-  }
-
-  sqlite3_stmt* stmt_ = nullptr;
-  int rc_ = SQLITE_OK;
+  std::unique_ptr<SqlStatement> st_;
 };
 
 // Row readers: one per row type, each matching its column list.
@@ -320,11 +310,11 @@ inline void ReadRow(const Stmt& st, InventoryChange& row, std::string& bad) {
   row.source = st.Text(7);
 }
 
-/// Reads every row; returns SQLITE_DONE on success.
+/// Reads every row; returns kDone on success.
 template <typename Row>
-inline int ReadAll(Stmt& st, std::vector<Row>& rows, std::string& bad) {
-  int rc;
-  while ((rc = st.Step()) == SQLITE_ROW) {
+inline SqlCode ReadAll(Stmt& st, std::vector<Row>& rows, std::string& bad) {
+  SqlCode rc;
+  while ((rc = st.Step()) == SqlCode::kRow) {
     rows.emplace_back();
     ReadRow(st, rows.back(), bad);
   }
@@ -338,27 +328,27 @@ namespace mimamori::collector {
 
 // ---------------------------------------------------------------------------
 // Savepoint: makes one Ledger call atomic. Outside a transaction it is the
-// transaction (BEGIN IMMEDIATE for writes, so two writers queue on the busy
-// timeout at the start instead of failing with SQLITE_BUSY on lock upgrade;
-// BEGIN for reads, a consistent snapshot); inside one it is a SAVEPOINT, so a
-// failed call undoes only its own partial work.
+// transaction (the engine's exclusive write transaction for writes, so two
+// writers queue at the start; a plain one for reads, a consistent snapshot);
+// inside one it is a SAVEPOINT, so a failed call undoes only its own partial
+// work.
 
 class Ledger::Savepoint {
  public:
   Savepoint(Ledger& ledger, bool write, std::string_view what) : ledger_(ledger), what_(what) {
     if ((status_ = ledger.CheckNotBroken(what))) return;
-    own_ = sqlite3_get_autocommit(ledger.db_) != 0;
-    status_ =
-        ledger.Exec(own_ ? (write ? "BEGIN IMMEDIATE" : "BEGIN") : "SAVEPOINT ledger_call", what);
+    own_ = !ledger.db_->InTransaction();
+    status_ = ledger.Exec(own_ ? (write ? ledger.db_->BeginWriteSql() : ledger.db_->BeginReadSql())
+                               : std::string("SAVEPOINT ledger_call"),
+                          what);
     active_ = !status_.has_value();
   }
   ~Savepoint() {
-    if (!active_ || sqlite3_get_autocommit(ledger_.db_)) return;
+    if (!active_ || !ledger_.db_->InTransaction()) return;
     if (own_) {
-      sqlite3_exec(ledger_.db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      ledger_.db_->Exec("ROLLBACK");
     } else {
-      sqlite3_exec(ledger_.db_, "ROLLBACK TO ledger_call; RELEASE ledger_call", nullptr, nullptr,
-                   nullptr);
+      ledger_.db_->Exec("ROLLBACK TO ledger_call; RELEASE ledger_call");
     }
   }
   Savepoint(const Savepoint&) = delete;
@@ -369,7 +359,7 @@ class Ledger::Savepoint {
 
   /// Keeps the call's work: commits when it owns the transaction.
   LedgerStatus Release() {
-    if (sqlite3_get_autocommit(ledger_.db_)) {
+    if (!ledger_.db_->InTransaction()) {
       active_ = false;
       return ledger_.Error(LedgerErrorKind::kStorage, what_,
                            "the transaction was rolled back by an earlier error");
