@@ -81,10 +81,11 @@ std::string ConnError(PGconn* conn) {
 // The server's last words on an idle session ("FATAL: terminating connection
 // due to administrator command") reach libpq as a notice; they say why the
 // lead was lost. Other notices are dropped (never printed on stderr).
-void KeepFarewell(void* arg, const char* message) {
-  std::string_view text(message);
-  if (arg != nullptr && (text.starts_with("FATAL") || text.starts_with("PANIC"))) {
-    *static_cast<std::string*>(arg) = OneLine(text);
+void KeepFarewell(void* arg, const PGresult* notice) {
+  const char* severity = PQresultErrorField(notice, PG_DIAG_SEVERITY_NONLOCALIZED);
+  if (arg == nullptr || severity == nullptr) return;
+  if (std::string_view(severity) == "FATAL" || std::string_view(severity) == "PANIC") {
+    *static_cast<std::string*>(arg) = OneLine(PQresultErrorMessage(notice));
   }
 }
 
@@ -132,7 +133,7 @@ PGconn* ConnectDb(const std::string& conninfo, const std::string& application_na
   const char* keys[] = {"connect_timeout", "application_name", "dbname", nullptr};
   const char* values[] = {"5", application_name.c_str(), conninfo.c_str(), nullptr};
   PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
-  if (conn != nullptr) PQsetNoticeProcessor(conn, &KeepFarewell, farewell);
+  if (conn != nullptr) PQsetNoticeReceiver(conn, &KeepFarewell, farewell);
   return conn;
 }
 
@@ -387,6 +388,13 @@ LeadershipState Leadership::Tick(TimePoint now) {
   if (conn_ == nullptr) error = Connect();
   if (!error) error = leader_ ? CheckTerm() : TryTakeLead(now);
   if (!error) error = Heartbeat(now, &state);
+  if (error) {
+    // A leader that cannot do its heartbeat cannot prove it leads. And the
+    // next Tick starts on a new session, whose Connect makes the tables
+    // again should someone have dropped them.
+    StepDown(error->message);
+    Disconnect();
+  }
   state.error = std::move(error);
 
   state.role = leader_ ? Role::kLeader : Role::kFollower;
@@ -462,33 +470,36 @@ std::optional<LeadershipError> Leadership::CheckTerm() {
     const bool alive = PQstatus(conn_) == CONNECTION_OK;
     auto error = Fail(alive ? LeadershipErrorKind::kQuery : LeadershipErrorKind::kConnection,
                       "check the term", ConnError(conn_));
-    if (alive) {
-      // Cannot prove the lead: do not claim it.
-      PgResult unlock =
-          Exec(conn_, "SELECT pg_advisory_unlock($1::bigint)", {std::to_string(kLeaderLockKey)});
-      if (step_down_reason_.empty()) step_down_reason_ = "cannot read the term: " + error.message;
-      leader_ = false;
-    } else {
-      LoseConnection(LostReason());
-    }
+    if (!alive) LoseConnection(LostReason());
     return error;
   }
   const std::int64_t latest = std::strtoll(PQgetvalue(r.get(), 0, 0), nullptr, 10);
   if (latest != term_) {
     // Impossible while the lock is held, unless someone edited the table:
     // the later term wins.
-    PgResult unlock =
-        Exec(conn_, "SELECT pg_advisory_unlock($1::bigint)", {std::to_string(kLeaderLockKey)});
-    step_down_reason_ =
-        "term " + std::to_string(term_) + " superseded by " + std::to_string(latest);
-    leader_ = false;
+    StepDown("term " + std::to_string(term_) + " superseded by " + std::to_string(latest));
   }
   return std::nullopt;
 }
 
 bool Leadership::VerifyTerm() {
   if (!IsLeader()) return false;
-  return !CheckTerm() && leader_;
+  if (auto error = CheckTerm()) {
+    if (leader_) StepDown(error->message);
+    return false;
+  }
+  return leader_;
+}
+
+void Leadership::StepDown(const std::string& reason) {
+  if (!leader_) return;
+  step_down_reason_ = reason;
+  leader_ = false;
+  if (conn_ == nullptr) return;
+  // Given back at once; if even that fails, ending the session does it.
+  PgResult unlock =
+      Exec(conn_, "SELECT pg_advisory_unlock($1::bigint)", {std::to_string(kLeaderLockKey)});
+  if (!Succeeded(unlock)) Disconnect();
 }
 
 std::optional<LeadershipError> Leadership::Heartbeat(TimePoint now, LeadershipState* state) {
@@ -542,6 +553,7 @@ std::optional<LeadershipError> Leadership::Heartbeat(TimePoint now, LeadershipSt
 }
 
 void Leadership::Shutdown(TimePoint now) {
+  StepDown("shut down");  // the lock first: the follower need not wait for the rest
   if (conn_ != nullptr) {
     PgResult r = Exec(conn_,
                       ("UPDATE collector_members SET role = 'stopped', leader_since = NULL,"
@@ -549,14 +561,7 @@ void Leadership::Shutdown(TimePoint now) {
                        At(2) + " WHERE name = $1")
                           .c_str(),
                       {options_.collector_name, Millis(now)});
-    // Released now, not when the backend gets round to exiting: the
-    // follower's next Tick takes over.
-    if (leader_) {
-      PgResult unlock =
-          Exec(conn_, "SELECT pg_advisory_unlock($1::bigint)", {std::to_string(kLeaderLockKey)});
-    }
   }
-  if (leader_) step_down_reason_ = "shut down";
   Disconnect();
 }
 

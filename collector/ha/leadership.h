@@ -179,14 +179,18 @@ class Leadership {
   Leadership& operator=(Leadership&& other) noexcept;
   Leadership(const Leadership&) = delete;
   Leadership& operator=(const Leadership&) = delete;
-  /// Closes the connection: the lock (if held) is released at once and a
+  /// Closes the connection without a round trip: the server releases the
+  /// lock (if held) when it sees the session end, within milliseconds, and a
   /// follower takes over at its next Tick. The member row stays as it was;
-  /// call Shutdown first to mark it stopped.
+  /// call Shutdown first to mark it stopped and hand over at once.
   ~Leadership();
 
-  /// One heartbeat: reconnects when needed, tries to take the lead when it
-  /// does not hold it, checks its term when it does, and upserts this
-  /// collector's member row with `now`. Call it once per ping cycle.
+  /// One heartbeat: reconnects when needed (one attempt), tries to take the
+  /// lead when it does not hold it, checks its term when it does, and
+  /// upserts this collector's member row with `now`. Call it once per ping
+  /// cycle. On any error a leader steps down (the lock is given back) and
+  /// the next Tick starts on a new session; a collector whose session was
+  /// lost may take the lead again, but always under a new term.
   LeadershipState Tick(TimePoint now);
 
   /// True while this collector holds the lock under term(). Makes no round
@@ -222,6 +226,8 @@ class Leadership {
   // Drops a broken connection; a leader steps down with `reason`.
   void LoseConnection(const std::string& reason) const;
   std::string LostReason() const;
+  // Gives the lock back (the session stays) and records why.
+  void StepDown(const std::string& reason);
   std::optional<LeadershipError> TryTakeLead(TimePoint now);
   std::optional<LeadershipError> CheckTerm();
   std::optional<LeadershipError> Heartbeat(TimePoint now, LeadershipState* state);

@@ -371,6 +371,36 @@ TEST_F(LeadershipTest, StoppedServerMeansNoLeaderThenLeadershipResumes) {
   EXPECT_EQ(sa.leader, "b");
 }
 
+TEST_F(LeadershipTest, AFailedHeartbeatStepsDownAndTheNextSessionMakesTheTablesAgain) {
+  Leadership a = Open("a");
+  Leadership b = Open("b");
+  ASSERT_EQ(a.Tick(kT0).term, 1);
+  std::string error;
+  ASSERT_TRUE(pg_->Execute("DROP TABLE collector_members", &error)) << error;
+
+  const LeadershipState failed = a.Tick(kT0 + seconds(10));
+  ASSERT_TRUE(failed.error);
+  EXPECT_EQ(failed.error->kind, LeadershipErrorKind::kQuery);
+  EXPECT_TRUE(Contains(failed.error->message, "write the heartbeat"));
+  EXPECT_EQ(failed.role, Role::kFollower);
+  EXPECT_EQ(failed.change, LeadershipChange::kSteppedDown);
+  EXPECT_TRUE(Contains(failed.step_down_reason, "collector_members"));
+  EXPECT_FALSE(a.IsLeader());
+
+  // The lock was given back at once, not when the old backend exits.
+  EXPECT_EQ(pg_->QueryValue("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"), "0");
+
+  // a's new session makes the table again and a leads under a new term.
+  const LeadershipState again = a.Tick(kT0 + seconds(20));
+  ASSERT_FALSE(again.error) << again.error->message;
+  EXPECT_EQ(again.role, Role::kLeader);
+  EXPECT_EQ(again.term, 2);
+  const LeadershipState follows = b.Tick(kT0 + seconds(21));
+  ASSERT_FALSE(follows.error) << follows.error->message;
+  EXPECT_EQ(follows.leader, "a");
+  EXPECT_EQ(Status(kT0 + seconds(22)).members.size(), 2u);
+}
+
 TEST_F(LeadershipTest, CrashedServerComesBackAfterRecovery) {
   Leadership a = Open("a");
   ASSERT_EQ(a.Tick(kT0).role, Role::kLeader);
