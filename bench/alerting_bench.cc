@@ -4,6 +4,12 @@
 //
 //   alerting_bench --smtp smtp://127.0.0.1:PORT --templates DIR
 //                  [--rounds 20] [--hosts 10] [--vms-per-host 100]
+//                  [--ledger LOCATION] [--usage-nodes 10000]
+//
+// --ledger: a PostgreSQL connection string (an empty database) instead of
+// a SQLite file in a temporary directory. --usage-nodes: one cycle of
+// resource samples (5 monitors per node) recorded in the ledger, as the
+// collector does every 5 minutes.
 //
 // Prints "key value" lines; bench/run_alerting_bench.sh makes the table.
 #include <algorithm>
@@ -90,8 +96,8 @@ double Ms(Steady::duration d) { return std::chrono::duration<double, std::milli>
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string smtp_url, templates;
-  int rounds = 20, hosts = 10, vms_per_host = 100;
+  std::string smtp_url, templates, location;
+  int rounds = 20, hosts = 10, vms_per_host = 100, usage_nodes = 10000;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     if (flag == "--smtp") smtp_url = argv[i + 1];
@@ -99,6 +105,8 @@ int main(int argc, char** argv) {
     if (flag == "--rounds") rounds = std::atoi(argv[i + 1]);
     if (flag == "--hosts") hosts = std::atoi(argv[i + 1]);
     if (flag == "--vms-per-host") vms_per_host = std::atoi(argv[i + 1]);
+    if (flag == "--ledger") location = argv[i + 1];
+    if (flag == "--usage-nodes") usage_nodes = std::atoi(argv[i + 1]);
   }
   if (smtp_url.empty() || templates.empty()) {
     std::fprintf(stderr, "usage: %s --smtp URL --templates DIR [--rounds N]\n", argv[0]);
@@ -116,12 +124,15 @@ int main(int argc, char** argv) {
     for (auto& e : errors) std::fprintf(stderr, "%s\n", e.c_str());
     return 2;
   }
-  auto engine_ledger = Ledger::Open((dir / "ledger.db").string());
-  auto outbox_ledger = Ledger::Open((dir / "ledger.db").string());
+  if (location.empty()) location = (dir / "ledger.db").string();
+  auto engine_ledger = Ledger::Open(location);
+  auto outbox_ledger = Ledger::Open(location);
   if (!engine_ledger || !outbox_ledger) {
-    std::fprintf(stderr, "ledger: cannot open\n");
+    std::fprintf(stderr, "%s\n",
+                 (engine_ledger ? outbox_ledger.error() : engine_ledger.error()).message.c_str());
     return 2;
   }
+  std::printf("ledger %s\n", engine_ledger->on_postgres() ? "postgresql" : "sqlite");
   SmtpSettings smtp;
   smtp.url = smtp_url;
   smtp.from = "kanshi@example.lg.jp";
@@ -186,6 +197,25 @@ int main(int argc, char** argv) {
   std::printf("storm_reports_sent %d\n", mails);
   std::printf("storm_engine_ms %.1f\n", Ms(engine_done - start));
   std::printf("storm_all_sent_ms %.1f\n", Ms(all_sent - start));
+
+  // 3. One cycle of resource samples, one transaction.
+  std::vector<ResourceSample> samples;
+  const TimePoint sampled = clock.Now();
+  for (int n = 0; n < usage_nodes; ++n) {
+    const std::string node = "node" + std::to_string(n);
+    for (const char* monitor : {"cpu", "memory", "disk:/", "disk:/var", "disk:/home"}) {
+      samples.push_back({node, monitor, sampled, 42.0 + n % 50});
+    }
+  }
+  const auto usage_start = Steady::now();
+  if (auto err = engine_ledger->RecordResourceUsage(samples)) {
+    std::fprintf(stderr, "%s\n", err->message.c_str());
+    return 1;
+  }
+  const double usage_ms = Ms(Steady::now() - usage_start);
+  std::printf("usage_samples %zu\n", samples.size());
+  std::printf("usage_ms %.1f\n", usage_ms);
+  std::printf("usage_nodes_per_s %.0f\n", usage_nodes / (usage_ms / 1000.0));
   std::filesystem::remove_all(dir);
   return 0;
 }

@@ -16,7 +16,8 @@ constexpr const char* kUsage =
     "  --check-config FILE    validate the inventory, print every error, exit\n"
     "  --once                 run every monitor once, print the results, exit 1 if any failed\n"
     "  --json                 with --once: print JSON\n"
-    "  --metrics-listen ADDR  serve /metrics and /healthz here (default from the inventory)\n";
+    "  --metrics-listen ADDR  serve /metrics and /healthz here (default from the inventory)\n"
+    "  --collector-name NAME  this collector's name in an HA pair (default: the host name)\n";
 
 }  // namespace
 
@@ -48,6 +49,8 @@ int main(int argc, char** argv) {
       command_line.json = true;
     } else if (arg == "--metrics-listen") {
       command_line.metrics_listen = value("--metrics-listen");
+    } else if (arg == "--collector-name") {
+      command_line.collector_name = value("--collector-name");
     } else {
       std::fprintf(stderr, "mimamori-collector: unknown option '%s'\n%s", arg.c_str(), kUsage);
       return 2;

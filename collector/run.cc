@@ -16,6 +16,8 @@
 #include "collector/core/json.h"
 #include "collector/core/log.h"
 #include "collector/core/scheduler.h"
+#include "collector/ha/pair_member.h"
+#include "collector/ledger/ledger.h"
 #include "collector/inventory/inventory_loader.h"
 #include "collector/messages/message_board.h"
 #include "collector/messages/message_intake.h"
@@ -80,6 +82,43 @@ int PrintOnce(const std::vector<MonitorState>& states, bool json) {
     }
   }
   return failed ? 1 : 0;
+}
+
+/// A follower of the HA pair waits here, beating, until it leads (true) or
+/// a signal stops it (false). It is "ready" for systemd while it waits: a
+/// standby is a normal state, not a start that hangs.
+bool FollowUntilLeading(boost::asio::io_context& io, PairMember& pair,
+                        const sdnotify::ServiceNotifier& notifier,
+                        const std::function<void(const std::string&)>& notified) {
+  if (pair.Beat().role == Role::kLeader) return true;
+  notified(notifier.Ready("standby: " + pair.describe()));
+  bool leading = false;
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    Log(LogLevel::kInfo, "stopping on signal " + std::to_string(signal) + " while following");
+    notified(notifier.Stopping());
+    io.stop();
+  });
+  boost::asio::steady_timer timer(io);
+  std::function<void()> beat = [&] {
+    timer.expires_after(PairMember::kHeartbeat);
+    timer.async_wait([&](const boost::system::error_code& ec) {
+      if (ec) return;
+      if (notifier.watchdog_ping_period().count() > 0) notified(notifier.WatchdogPing());
+      if (pair.Beat().role == Role::kLeader) {
+        leading = true;
+        io.stop();
+        return;
+      }
+      notified(notifier.Notify("STATUS=standby: " + pair.describe()));
+      beat();
+    });
+  };
+  beat();
+  io.run();
+  io.restart();
+  return leading;
 }
 
 }  // namespace
@@ -169,6 +208,21 @@ int Run(const CommandLine& command_line) {
     Log(LogLevel::kError, why);
     return 1;
   }
+  // With the ledger on PostgreSQL this collector is a member of an HA pair:
+  // it follows until it leads (collector/ha/pair_member.h).
+  std::optional<PairMember> pair;
+  if (IsPostgresLocation(inventory->alerting.ledger)) {
+    LeadershipOptions leadership_options;
+    leadership_options.collector_name = CollectorName(command_line.collector_name);
+    leadership_options.clock = &clock;
+    auto leadership = Leadership::Open(inventory->alerting.ledger, leadership_options);
+    if (!leadership) {
+      Log(LogLevel::kError, "HA pair: " + leadership.error().message);
+      return 1;
+    }
+    pair.emplace(std::move(*leadership), inventory->alerting.ledger, clock, metrics.registry());
+    if (!FollowUntilLeading(io, *pair, notifier, notified)) return 0;
+  }
   MessageReceiver message_receiver(message_intake);
   if (inventory->messages.enabled) {
     message_intake.SetRules(MessageRules::Build(inventory));
@@ -182,6 +236,7 @@ int Run(const CommandLine& command_line) {
                              ", traps udp port " + std::to_string(message_receiver.trap_port()));
   }
   AlertingService alerting(events, clock, metrics.registry());
+  if (pair) alerting.SetFencingTerm(pair->fencing_term());
   if (std::string why = alerting.Start(*alerting_context); !why.empty()) {
     Log(LogLevel::kError, "alerting cannot start: " + why);
     return 1;
@@ -214,7 +269,28 @@ int Run(const CommandLine& command_line) {
   // restarts the collector.
   const auto watchdog_period = notifier.watchdog_ping_period();
   auto next_watchdog = std::chrono::steady_clock::now();
+  auto next_beat = std::chrono::steady_clock::now() + PairMember::kHeartbeat;
+  int exit_code = 0;
   std::function<void()> loop = [&] {
+    if (pair && std::chrono::steady_clock::now() >= next_beat) {
+      next_beat = std::chrono::steady_clock::now() + PairMember::kHeartbeat;
+      const LeadershipState state = pair->Beat();
+      // PostgreSQL out of reach: nothing can be recorded or sent by anyone,
+      // so the engine holds its work (its writes are fenced meanwhile) and
+      // this collector takes the lead again when the server is back. Any
+      // other loss of the lead ends this run: exiting is the one step-down
+      // that cannot leave half an engine beside the new leader's.
+      if (state.role != Role::kLeader && !state.error) {
+        Log(LogLevel::kError, "collector " + pair->name() +
+                                  ": no longer leads the pair (" + pair->describe() +
+                                  "); stopping so that only the leader runs the incident engine "
+                                  "and the outbox (systemd starts this collector again, as a "
+                                  "follower)");
+        exit_code = 3;
+        io.stop();
+        return;
+      }
+    }
     if (watchdog_period.count() > 0 && std::chrono::steady_clock::now() >= next_watchdog) {
       notified(notifier.WatchdogPing());
       next_watchdog = std::chrono::steady_clock::now() + watchdog_period;
@@ -320,7 +396,8 @@ int Run(const CommandLine& command_line) {
   io.run();
   vcenter.Stop();
   alerting.Stop();
-  return 0;
+  if (pair && exit_code == 0) pair->Leave();
+  return exit_code;
 }
 
 }  // namespace mimamori::collector

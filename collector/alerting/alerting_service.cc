@@ -105,6 +105,8 @@ struct AlertingService::Impl {
   prometheus::Family<prometheus::Gauge>& past_target;
   prometheus::Gauge& alive;
 
+  std::shared_ptr<const std::atomic<std::int64_t>> fencing_term;
+
   std::optional<Ledger> engine_ledger, outbox_ledger;
   std::unique_ptr<SmtpSender> smtp;
   std::unique_ptr<PhoneSender> phone;
@@ -140,11 +142,16 @@ AlertingService::AlertingService(EventQueue& events, const Clock& clock,
 
 AlertingService::~AlertingService() { Stop(); }
 
+void AlertingService::SetFencingTerm(std::shared_ptr<const std::atomic<std::int64_t>> term) {
+  impl_->fencing_term = std::move(term);
+}
+
 std::string AlertingService::Start(AlertingContext context) {
   Impl& s = *impl_;
   const AlertingSettings& a = context.inventory->alerting;
   LedgerOptions options;
   options.message_id_domain = context.message_domain;
+  options.fencing_term = s.fencing_term;
   for (auto* slot : {&s.engine_ledger, &s.outbox_ledger}) {
     auto opened = OpenLedgerAt(a.ledger, a, options);
     if (!opened) return opened.error().message;

@@ -42,6 +42,9 @@ class AlertingService {
   /// (the ledger cannot be opened or written: a loud error, not a silent
   /// monitor-only mode).
   std::string Start(AlertingContext context);
+  /// HA pair: the term this collector leads under (see
+  /// LedgerOptions::fencing_term), set before Start.
+  void SetFencingTerm(std::shared_ptr<const std::atomic<std::int64_t>> term);
 
   /// What the previous run left failing (read by Start, before the threads
   /// start): the caller presumes these states in the tracker and checks

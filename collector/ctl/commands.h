@@ -31,6 +31,9 @@ int CheckConfigCommand(Session& session, const Words& words);
 int TimetableCommand(Session& session, const Words& words);
 int ReportCommand(Session& session, const Words& words);  ///< "monthly YYYY-MM [--csv]"
 
+// The HA pair (pair_commands.cc).
+int StatusCommand(Session& session, const Words& words);
+
 /// The whole tool: global options, then the command. `args` is argv
 /// without argv[0].
 int RunCtl(const std::vector<std::string>& args);

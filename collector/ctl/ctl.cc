@@ -34,9 +34,12 @@ constexpr const char* kUsage =
     "  timetable --level A|B|C|C-dev --priority high|low --scope vm|platform\n"
     "            [--at \"YYYY-MM-DD HH:MM\"] [--hours N]\n"
     "  check-config\n"
+    "  status                                    the HA pair on a PostgreSQL ledger: who leads,\n"
+    "                                            since when, each member's heartbeat lag\n"
     "\n"
     "  --config PATH  the inventory (default /etc/mimamori/inventory.yaml)\n"
-    "  --ledger PATH  the ledger (default: alerting.ledger of the inventory)\n"
+    "  --ledger PATH  the ledger: a SQLite file or a PostgreSQL connection string\n"
+    "                 (default: alerting.ledger of the inventory)\n"
     "  --as NAME      the operator recorded (default $SUDO_USER, $USER, the login name)\n"
     "  --json         JSON output (incidents, show, suppress, the actions)\n"
     "Times are Asia/Tokyo. Exit: 0 ok, 1 refused (not found, wrong state), 2 usage or config.\n"
@@ -78,6 +81,7 @@ int RunCtl(const std::vector<std::string>& args) {
       {"report", &ReportCommand},
       {"timetable", &TimetableCommand},
       {"check-config", &CheckConfigCommand},
+      {"status", &StatusCommand},
   };
   const std::string name = options->rest[0];
   const auto command = kCommands.find(name);

@@ -164,6 +164,24 @@ LedgerStatus Ledger::CheckNotBroken(std::string_view what) {
   return std::nullopt;
 }
 
+LedgerStatus Ledger::CheckFence(std::string_view what) {
+  if (!on_postgres_ || options_.fencing_term == nullptr) return std::nullopt;
+  const std::int64_t mine = options_.fencing_term->load();
+  if (mine == 0) {
+    return Error(LedgerErrorKind::kStorage, what,
+                 "fenced: this collector does not lead the HA pair");
+  }
+  Stmt st(db_, "SELECT coalesce(max(term), 0) FROM collector_terms");
+  const SqlCode rc = st.Step();
+  if (rc != SqlCode::kRow) return Error(std::string(what) + " (fencing check)", rc);
+  if (const std::int64_t latest = st.Int64(0); latest != mine) {
+    return Error(LedgerErrorKind::kStorage, what,
+                 "fenced: this collector led under term " + std::to_string(mine) +
+                     ", and term " + std::to_string(latest) + " has begun");
+  }
+  return std::nullopt;
+}
+
 LedgerStatus Ledger::RowsStatus(SqlCode rc, const std::string& bad, std::string_view what) const {
   if (rc != SqlCode::kDone) return Error(what, rc);
   if (!bad.empty()) return Error(LedgerErrorKind::kSchema, what, bad);
@@ -288,7 +306,9 @@ LedgerResult<LedgerTx> Ledger::Begin() {
                  "a transaction is already open on this connection");
   }
   if (auto err = CheckNotBroken("begin a transaction")) return *err;
-  if (auto err = Exec(db_->BeginWriteSql(), "begin a transaction")) {
+  LedgerStatus err = Exec(db_->BeginWriteSql(), "begin a transaction");
+  if (!err) err = CheckFence("begin a transaction");
+  if (err) {
     if (db_->InTransaction()) db_->Exec("ROLLBACK");
     return *err;
   }

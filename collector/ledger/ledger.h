@@ -26,6 +26,7 @@
 // them in the sqlite3 shell.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -456,6 +457,14 @@ struct LedgerOptions {
   /// the caller; libpq's own PGPASSWORD and ~/.pgpass work too). Never put
   /// it in the connection string, which appears in every error message.
   Secret password;
+  /// PostgreSQL, HA pair: the leadership term this process holds (0 while
+  /// it does not lead), as Leadership keeps it. When set, every write
+  /// transaction checks, under the writers' lock, that no later term has
+  /// begun (collector_terms) and fails with kStorage ("fenced": nothing can
+  /// be recorded, the caller keeps its work and retries) if one has, so a collector that lost the lead cannot write one row after the
+  /// new leader took over, even before it notices. The operator's writes
+  /// (mimamorictl) are not fenced.
+  std::shared_ptr<const std::atomic<std::int64_t>> fencing_term;
 };
 
 /// The built-in migrations: step i (0-based) takes the schema from version i
@@ -706,6 +715,8 @@ class Ledger {
   LedgerStatus Migrate();
   LedgerStatus MigrateSteps(const std::vector<std::string>& steps, int from);
   LedgerStatus CheckNotBroken(std::string_view what);
+  /// After a write transaction began: the fencing check (LedgerOptions).
+  LedgerStatus CheckFence(std::string_view what);
   void EndTx(bool commit, LedgerStatus* result);
   LedgerStatus RowsStatus(ledger_internal::SqlCode rc, const std::string& bad,
                           std::string_view what) const;

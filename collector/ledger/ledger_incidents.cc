@@ -223,7 +223,7 @@ LedgerStatus Ledger::AttachMonitor(const IncidentMonitor& m) {
           "INSERT INTO incident_monitors (incident_id, node, monitor, system, attached_at, kind, "
           "status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (incident_id, node, monitor) "
           "DO UPDATE SET status = excluded.status, "
-          "kind = CASE WHEN excluded.kind <> '' THEN excluded.kind ELSE kind END");
+          "kind = CASE WHEN excluded.kind <> '' THEN excluded.kind ELSE incident_monitors.kind END");
   st.Bind(1, m.incident_id)
       .Bind(2, m.node)
       .Bind(3, m.monitor)

@@ -342,6 +342,7 @@ class Ledger::Savepoint {
                                : std::string("SAVEPOINT ledger_call"),
                           what);
     active_ = !status_.has_value();
+    if (active_ && own_ && write) status_ = ledger.CheckFence(what);
   }
   ~Savepoint() {
     if (!active_ || !ledger_.db_->InTransaction()) return;

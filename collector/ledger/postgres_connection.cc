@@ -101,7 +101,9 @@ class PostgresStatement final : public SqlStatement {
     Set(i, text, kFloat8Oid);
   }
   void BindText(int i, std::string_view v) override { Set(i, std::string(v), kTextOid); }
-  void BindNull(int i) override { Set(i, std::nullopt, kTextOid); }
+  // Untyped: the server takes the column's type (a typed NULL of text would
+  // not go into a BIGINT column).
+  void BindNull(int i) override { Set(i, std::nullopt, 0); }
 
   SqlCode Step() override;
   void Reset() override {
@@ -237,7 +239,13 @@ class PostgresConnection final : public SqlConnection {
     return PostgresLedgerMigrations();
   }
   SqlCode SchemaVersion(int& version) override {
-    PGresult* r = Run("SELECT to_regclass('ledger_info') IS NOT NULL", {}, {});
+    // pg_tables, not to_regclass: a plain MVCC read sees a table another
+    // process created and committed while we waited for the writers' lock;
+    // to_regclass may answer from a stale catalog cache.
+    PGresult* r = Run(
+        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = current_schema() "
+        "AND tablename = 'ledger_info')",
+        {}, {});
     SqlCode code = Outcome(r);
     const bool exists = code == SqlCode::kOk && PQntuples(r) == 1 && *PQgetvalue(r, 0, 0) == 't';
     PQclear(r);

@@ -70,7 +70,7 @@ class IncidentActionsTest : public ::testing::Test {
     ASSERT_TRUE(ctx);
     ctx_ = *ctx;
     std::string skip;
-    const std::string location = testing::TestLedgerLocation(dir_, &skip);
+    const std::string location = ::mimamori::testing::TestLedgerLocation(dir_, &skip);
     if (location.empty()) GTEST_SKIP() << skip;
     auto opened = Ledger::Open(location);
     ASSERT_TRUE(opened) << opened.error().message;

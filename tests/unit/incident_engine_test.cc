@@ -169,7 +169,7 @@ class IncidentEngineTest : public ::testing::Test {
     ASSERT_NE(mkdtemp(pattern.data()), nullptr);
     dir_ = pattern;
     std::string skip;
-    path_ = testing::TestLedgerLocation(dir_, &skip);
+    path_ = ::mimamori::testing::TestLedgerLocation(dir_, &skip);
     if (path_.empty()) GTEST_SKIP() << skip;
     inventory_ = MakeInventory();
     auto opened = Ledger::Open(path_);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <chrono>
 #include <set>
 #include <sstream>
@@ -52,8 +53,8 @@ class LedgerPostgresTest : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string why;
-    if (!testing::PrivatePostgres::Available(&why)) GTEST_SKIP() << why;
-    location_ = testing::NewPostgresDatabase(&why);
+    if (!::mimamori::testing::PrivatePostgres::Available(&why)) GTEST_SKIP() << why;
+    location_ = ::mimamori::testing::NewPostgresDatabase(&why);
     ASSERT_FALSE(location_.empty()) << why;
   }
   Ledger OpenOrDie(LedgerOptions options = {}) {
@@ -75,7 +76,7 @@ TEST_F(LedgerPostgresTest, MakesTheSchemaInAnEmptyDatabaseOnceAndKeepsItsToken) 
     IncidentId id = *ledger.OpenIncident(Vm(kT0));
     first_id = ledger.GetReport(*ledger.EnqueueReport(Mail(id, 1)))->message_id;
   }
-  EXPECT_EQ(testing::PostgresQuery(location_,
+  EXPECT_EQ(::mimamori::testing::PostgresQuery(location_,
                                    "SELECT table_name FROM information_schema.tables WHERE "
                                    "table_schema = 'public' ORDER BY table_name"),
             "incident_affected_vms\nincident_events\nincident_monitors\nincidents\n"
@@ -97,6 +98,7 @@ TEST_F(LedgerPostgresTest, TwoProcessesOpeningANewDatabaseAtOnceMigrateItOnce) {
     pid_t pid = fork();
     if (pid == 0) {
       auto ledger = Ledger::Open(location_);
+      if (!ledger) std::fprintf(stderr, "%s\n", ledger.error().message.c_str());
       _exit(ledger ? 0 : 1);
     }
     children.push_back(pid);
@@ -106,7 +108,7 @@ TEST_F(LedgerPostgresTest, TwoProcessesOpeningANewDatabaseAtOnceMigrateItOnce) {
     waitpid(pid, &status, 0);
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
   }
-  EXPECT_EQ(testing::PostgresQuery(location_, "SELECT COUNT(*) FROM ledger_info"), "2\n");
+  EXPECT_EQ(::mimamori::testing::PostgresQuery(location_, "SELECT COUNT(*) FROM ledger_info"), "2\n");
 }
 
 // Two senders on one outbox, as an HA pair's old and new leader may briefly
@@ -168,7 +170,7 @@ TEST_F(LedgerPostgresTest, TwoSendersClaimingTheSameOutboxNeverClaimAReportTwice
   }
   EXPECT_EQ(all.size(), static_cast<std::size_t>(kReports));
   EXPECT_EQ(std::set<long>(all.begin(), all.end()).size(), all.size()) << "a report claimed twice";
-  EXPECT_EQ(testing::PostgresQuery(location_, "SELECT status, COUNT(*) FROM reports GROUP BY 1"),
+  EXPECT_EQ(::mimamori::testing::PostgresQuery(location_, "SELECT status, COUNT(*) FROM reports GROUP BY 1"),
             "sent|" + std::to_string(kReports) + "\n");
 }
 
@@ -195,8 +197,8 @@ TEST_F(LedgerPostgresTest, APasswordNeverAppearsInAnError) {
 // once it is back, on the same Ledger.
 TEST(LedgerPostgresRestartTest, CallsFailWhileTheServerIsDownAndWorkAgainAfter) {
   std::string why;
-  if (!testing::PrivatePostgres::Available(&why)) GTEST_SKIP() << why;
-  auto server = testing::PrivatePostgres::Create(&why);
+  if (!::mimamori::testing::PrivatePostgres::Available(&why)) GTEST_SKIP() << why;
+  auto server = ::mimamori::testing::PrivatePostgres::Create(&why);
   ASSERT_NE(server, nullptr) << why;
   auto opened = Ledger::Open(server->conninfo());
   ASSERT_TRUE(opened) << opened.error().message;

@@ -85,7 +85,7 @@ class LedgerTest : public ::testing::Test {
     ASSERT_NE(mkdtemp(pattern.data()), nullptr);
     dir_ = pattern;
     std::string skip;
-    path_ = testing::TestLedgerLocation(dir_, &skip);
+    path_ = ::mimamori::testing::TestLedgerLocation(dir_, &skip);
     if (path_.empty()) GTEST_SKIP() << skip;
     on_postgres_ = IsPostgresLocation(path_);
   }
@@ -143,7 +143,7 @@ class LedgerTest : public ::testing::Test {
   // Raw SQL, to look at the ledger the way an operator's sqlite3 shell (or
   // psql) would.
   std::string Query(const std::string& sql) {
-    if (on_postgres_) return testing::PostgresQuery(path_, sql);
+    if (on_postgres_) return ::mimamori::testing::PostgresQuery(path_, sql);
     sqlite3* db = nullptr;
     sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr);
     std::string out;

@@ -45,7 +45,7 @@ class OperationsTest : public ::testing::Test {
     ASSERT_NE(mkdtemp(pattern.data()), nullptr);
     dir_ = pattern;
     std::string skip;
-    path_ = testing::TestLedgerLocation(dir_, &skip);
+    path_ = ::mimamori::testing::TestLedgerLocation(dir_, &skip);
     if (path_.empty()) GTEST_SKIP() << skip;
     inventory_.platform_name = "第三期サーバ仮想基盤";
     inventory_.source = "/etc/mimamori/inventory.yaml";

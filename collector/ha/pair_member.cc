@@ -1,0 +1,104 @@
+#include "collector/ha/pair_member.h"
+
+#include <unistd.h>
+
+#include "collector/core/log.h"
+
+namespace mimamori::collector {
+
+namespace {
+
+double Seconds(TimePoint t) {
+  return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+}  // namespace
+
+std::string CollectorName(const std::string& configured) {
+  if (!configured.empty()) return configured;
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') return "mimamori-collector";
+  return host;
+}
+
+PairMember::PairMember(Leadership leadership, std::string conninfo, const Clock& clock,
+                       prometheus::Registry& registry)
+    : leadership_(std::move(leadership)),
+      conninfo_(std::move(conninfo)),
+      clock_(clock),
+      leading_(prometheus::BuildGauge()
+                   .Name("mimamori_ha_leading")
+                   .Help("1 while this collector leads the HA pair (runs the incident engine and "
+                         "the outbox), 0 while it follows")
+                   .Register(registry)),
+      term_(prometheus::BuildGauge()
+                .Name("mimamori_ha_term")
+                .Help("The latest leadership term this collector saw (grows at every takeover)")
+                .Register(registry)),
+      leader_since_(prometheus::BuildGauge()
+                        .Name("mimamori_ha_leader_since_timestamp_seconds")
+                        .Help("When the current leader took the lead (Unix time); 0 when nobody "
+                              "leads")
+                        .Register(registry)),
+      leader_(prometheus::BuildGauge()
+                  .Name("mimamori_ha_leader")
+                  .Help("1 for the collector that leads the pair, as this collector sees it")
+                  .Register(registry)),
+      heartbeat_age_(prometheus::BuildGauge()
+                         .Name("mimamori_ha_member_heartbeat_age_seconds")
+                         .Help("Seconds since each member of the pair last beat (its lag); read "
+                               "by the leader")
+                         .Register(registry)) {}
+
+LeadershipState PairMember::Beat() {
+  const TimePoint now = clock_.Now();
+  const LeadershipState state = leadership_.Tick(now);
+  term_now_->store(state.role == Role::kLeader ? state.term : 0);
+  const std::string me = "collector " + name() + ": ";
+  if (state.change == LeadershipChange::kBecameLeader) {
+    Log(LogLevel::kInfo, me + "took the lead of the pair (term " + std::to_string(state.term) +
+                             "); starting the incident engine and the outbox");
+  } else if (state.change == LeadershipChange::kSteppedDown) {
+    Log(LogLevel::kError, me + "lost the lead (" + state.step_down_reason + ")");
+  }
+  if (state.role == Role::kLeader) {
+    description_ = "leading (term " + std::to_string(state.term) + ")";
+  } else if (state.error) {
+    description_ = "no leader: " + state.error->message;
+  } else if (!state.leader.empty()) {
+    description_ = "following " + state.leader + " (term " + std::to_string(state.leader_term) + ")";
+  } else {
+    description_ = "following: nobody leads";
+  }
+  // Said when it changes, not every 5 seconds.
+  if (description_ != last_logged_ && state.change == LeadershipChange::kNone) {
+    Log(state.error ? LogLevel::kWarning : LogLevel::kInfo, me + description_);
+  }
+  last_logged_ = description_;
+
+  leading_.Add({{"collector", name()}}).Set(state.role == Role::kLeader ? 1 : 0);
+  term_.Add({{"collector", name()}})
+      .Set(static_cast<double>(std::max(state.term, state.leader_term)));
+  leader_since_.Add({{"collector", name()}})
+      .Set(state.leader.empty() ? 0 : Seconds(state.leader_since));
+  if (state.leader != published_leader_) {
+    if (!published_leader_.empty()) {
+      leader_.Remove(&leader_.Add({{"collector", name()}, {"leader", published_leader_}}));
+    }
+    if (!state.leader.empty()) leader_.Add({{"collector", name()}, {"leader", state.leader}}).Set(1);
+    published_leader_ = state.leader;
+  }
+  if (state.role == Role::kLeader) PublishMembers(now);
+  return state;
+}
+
+void PairMember::PublishMembers(TimePoint now) {
+  auto status = ReadMembers(conninfo_, now);
+  if (!status) return;  // the next beat tries again; Tick has reported the connection
+  for (const MemberStatus& m : status->members) {
+    heartbeat_age_.Add({{"collector", name()}, {"member", m.name}})
+        .Set(std::chrono::duration<double>(m.heartbeat_age).count());
+  }
+}
+
+}  // namespace mimamori::collector

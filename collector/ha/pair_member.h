@@ -1,0 +1,73 @@
+// This collector's place in an HA pair, as the run loop uses it (the
+// leadership itself is leadership.h): a heartbeat every few seconds, the
+// changes logged, and the pair on /metrics: who leads, since when, under
+// which term, and how far behind each member's heartbeat is.
+//
+// The rule the run loop follows: a follower only waits (it serves /metrics
+// and tells systemd it is ready); on taking the lead it starts monitoring,
+// the incident engine and the outbox exactly as a restarted collector does,
+// carrying on from the ledger; a leader that loses the lead exits at once
+// (systemd starts it again, as a follower), so two engines never run on one
+// ledger longer than one heartbeat.
+#pragma once
+
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "collector/core/clock.h"
+#include "collector/ha/leadership.h"
+
+namespace mimamori::collector {
+
+class PairMember {
+ public:
+  /// How often Beat is called: the longest a takeover waits after the
+  /// leader's session ended, well inside one ping cycle (60 s).
+  static constexpr std::chrono::seconds kHeartbeat{5};
+
+  PairMember(Leadership leadership, std::string conninfo, const Clock& clock,
+             prometheus::Registry& registry);
+
+  /// One heartbeat: Tick, log what changed (naming the collector and the
+  /// term), update the fencing term and the gauges.
+  LeadershipState Beat();
+  bool leading() const { return leadership_.IsLeader(); }
+  /// Leaves the pair cleanly (stopping on a signal): the lead is handed over
+  /// at once instead of when the server notices the session is gone.
+  void Leave() { leadership_.Shutdown(clock_.Now()); }
+  const std::string& name() const { return leadership_.collector_name(); }
+  /// "following col-a (term 4)" / "leading (term 5)" / "no leader: why".
+  const std::string& describe() const { return description_; }
+  /// The term the ledger's writes are fenced with (LedgerOptions), kept
+  /// current by Beat: 0 while not leading.
+  std::shared_ptr<const std::atomic<std::int64_t>> fencing_term() const { return term_now_; }
+
+ private:
+  void PublishMembers(TimePoint now);
+
+  Leadership leadership_;
+  std::string conninfo_;
+  const Clock& clock_;
+  std::string description_;
+  std::string last_logged_;
+  prometheus::Family<prometheus::Gauge>& leading_;
+  prometheus::Family<prometheus::Gauge>& term_;
+  prometheus::Family<prometheus::Gauge>& leader_since_;
+  prometheus::Family<prometheus::Gauge>& leader_;
+  prometheus::Family<prometheus::Gauge>& heartbeat_age_;
+  std::string published_leader_;
+  std::shared_ptr<std::atomic<std::int64_t>> term_now_ =
+      std::make_shared<std::atomic<std::int64_t>>(0);
+};
+
+/// The collector's name in the pair: `configured`, else the host name.
+std::string CollectorName(const std::string& configured);
+
+}  // namespace mimamori::collector

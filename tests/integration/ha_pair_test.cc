@@ -1,0 +1,241 @@
+// Issue 12, with real processes: two collectors on one inventory and one
+// ledger in a real PostgreSQL (private, on a Unix socket), our agent, and a
+// real SMTP server (aiosmtpd).
+//   1. kill -9 of the leader: the follower takes the lead within one ping
+//      cycle and carries the incident on; every report reaches the server
+//      exactly once (the deterministic Message-IDs prove it), and
+//      `mimamorictl status` shows who leads;
+//   2. PostgreSQL stopped for a minute under a lone leader: a failure found
+//      meanwhile waits, and its reports go out once the server is back,
+//      once each.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <map>
+#include <regex>
+#include <string>
+#include <thread>
+
+#include "collector/ledger/ledger.h"
+#include "tests/integration/agent_process.h"
+#include "tests/integration/always_open_calendar.h"
+#include "tests/integration/smtp_server.h"
+#include "tests/support/private_postgres.h"
+
+namespace mimamori::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using collector::IncidentStatus;
+using collector::Ledger;
+using collector::ReportStatus;
+
+class HaPairTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string why;
+    if (!PrivatePostgres::Available(&why)) GTEST_SKIP() << why;
+    python_ = FindPython();
+    if (!python_) {
+      GTEST_SKIP() << "python3 with aiosmtpd not found (Debian package python3-aiosmtpd)";
+    }
+    postgres_ = PrivatePostgres::Create(&why);
+    ASSERT_NE(postgres_, nullptr) << why;
+    smtp_ = std::make_unique<SmtpServer>(*python_, SmtpServer::Options{});
+    ASSERT_TRUE(smtp_->started()) << smtp_->log();
+    AgentOptions agent;
+    agent.config_yaml = "cache_lifetime: 200ms\n";
+    agent_ = AgentProcess::Start(agent, why);
+    ASSERT_TRUE(agent_) << why;
+    watched_.Start("7650101");
+    config_ = dir_.Write("inventory.yaml", R"(platform_name: テスト基盤
+defaults:
+  intervals: {ping: 1s, process: 1s}
+metrics: {listen: "127.0.0.1:0"}
+)" + AlwaysOpenCalendar() + R"(alerting:
+  ledger: {postgresql: ")" + postgres_->conninfo() +
+                                               R"("}
+  templates: )" + std::string(MIMAMORI_SOURCE_DIR) +
+                                               R"(/packaging/templates
+  grouping_window: 2s
+  retry: {initial: 1s, max: 2s}
+  mail: {url: ")" + smtp_->url() + R"(", from: kanshi@example.lg.jp}
+  platform_managers: [{name: 統括, mail: toukatsu@example.lg.jp}]
+  on_duty: [{name: 当番, mail: touban@example.lg.jp}]
+systems:
+  - {name: juki, level: A, owners: [{name: 住基担当, mail: juki@example.lg.jp}]}
+nodes:
+  - name: vm1
+    address: 127.0.0.1
+    system: juki
+    resource: false
+    snmp: {port: )" + std::to_string(agent_->port()) +
+                                               R"(}
+    processes:
+      - {name: a, command: ".*sleep", arguments: "7650101"}
+)");
+  }
+  void TearDown() override {
+    for (auto& [name, c] : collectors_) c.Stop();
+    watched_.Stop();
+  }
+
+  /// A `sleep` with a recognisable argument: the process the monitor watches.
+  struct Watched {
+    void Start(std::string argument) {
+      argument_ = std::move(argument);
+      std::string error;
+      child_ = ChildProcess::Spawn({{"sleep", argument_}, "/dev/null", "/dev/null", {}}, error);
+      ASSERT_TRUE(child_) << error;
+    }
+    void Restart() { Start(argument_); }
+    void Stop() {
+      if (child_) child_->Stop(0ms);
+      child_.reset();
+    }
+    std::string argument_;
+    std::optional<ChildProcess> child_;
+  };
+
+  void StartCollector(const std::string& name) {
+    const auto log = dir_.path() / (name + "-" + std::to_string(++runs_) + ".log");
+    logs_[name] = log;
+    std::string error;
+    auto child = ChildProcess::Spawn({{MIMAMORI_COLLECTOR_BINARY, "--config", config_.string(),
+                                       "--collector-name", name},
+                                      log,
+                                      log,
+                                      {}},
+                                     error);
+    ASSERT_TRUE(child) << error;
+    collectors_[name] = std::move(*child);
+  }
+  void KillCollector(const std::string& name) {
+    ::kill(collectors_[name].pid(), SIGKILL);
+    collectors_[name].Stop();
+  }
+  std::string Log(const std::string& name) const { return ReadFile(logs_.at(name)); }
+  bool Logged(const std::string& name, const std::string& pattern) const {
+    return std::regex_search(Log(name), std::regex(pattern));
+  }
+  std::string Logs() const {
+    std::string out;
+    for (const auto& [name, path] : logs_) out += "--- " + name + "\n" + ReadFile(path);
+    return out;
+  }
+
+  std::vector<collector::IncidentTimeline> Incidents() {
+    std::vector<collector::IncidentTimeline> out;
+    auto ledger = Ledger::Open(postgres_->conninfo());
+    if (!ledger) return out;  // the server may be down in the second test
+    auto all = ledger->RecentIncidents({}, 1000);
+    if (!all) return out;
+    for (auto it = all->rbegin(); it != all->rend(); ++it) out.push_back(*ledger->Timeline(it->id));
+    return out;
+  }
+  /// The incident is in `status` and every report it has is sent.
+  bool OneIncident(IncidentStatus status, std::size_t reports) {
+    auto incidents = Incidents();
+    if (incidents.size() != 1 || incidents[0].incident.status != status) return false;
+    if (incidents[0].reports.size() != reports) return false;
+    for (const auto& r : incidents[0].reports) {
+      if (r.status != ReportStatus::kSent) return false;
+    }
+    return true;
+  }
+
+  /// Level A, business hours: first report by mail and phone (the phone duty
+  /// reaches the on-duty mail), final report by mail: three messages, each
+  /// received once.
+  void ExpectEveryReportOnce() {
+    std::map<std::string, int> received;
+    for (const std::string& id : smtp_->Column("message_id")) ++received[id];
+    for (const auto& [id, n] : received) EXPECT_EQ(n, 1) << "sent twice: " << id;
+    EXPECT_EQ(received.size(), 3u) << smtp_->log();
+    for (const auto& t : Incidents()) {
+      for (const auto& r : t.reports) {
+        std::string id = r.message_id;
+        if (r.channel == collector::Channel::kPhone) id.insert(1, "on-duty.");
+        EXPECT_TRUE(received.contains(id)) << "lost: " << collector::ToString(r.kind) << " " << id;
+      }
+    }
+  }
+
+  std::optional<std::string> python_;
+  std::unique_ptr<PrivatePostgres> postgres_;
+  std::unique_ptr<SmtpServer> smtp_;
+  std::unique_ptr<AgentProcess> agent_;
+  Watched watched_;
+  TempDir dir_;
+  std::filesystem::path config_;
+  int runs_ = 0;
+  std::map<std::string, std::filesystem::path> logs_;
+  std::map<std::string, ChildProcess> collectors_;
+};
+
+TEST_F(HaPairTest, KillingTheLeaderHandsOverWithinOnePingCycleWithEveryReportSentOnce) {
+  StartCollector("col-a");
+  ASSERT_TRUE(WaitUntil([&] { return Logged("col-a", "took the lead of the pair"); }, 30s))
+      << Logs();
+  ASSERT_TRUE(WaitUntil([&] { return Logged("col-a", "monitors; /metrics on port"); }, 30s))
+      << Logs();
+  StartCollector("col-b");
+  ASSERT_TRUE(WaitUntil([&] { return Logged("col-b", "following col-a"); }, 30s)) << Logs();
+
+  // The process fails: the leader opens the incident and sends its first
+  // report (mail, and the phone duty to the on-duty mail).
+  watched_.Stop();
+  ASSERT_TRUE(WaitUntil([&] { return OneIncident(IncidentStatus::kOpen, 2); }, 60s)) << Logs();
+  EXPECT_FALSE(Logged("col-b", "incident opened")) << "the follower must not run an engine";
+
+  const auto killed = std::chrono::steady_clock::now();
+  KillCollector("col-a");
+  ASSERT_TRUE(WaitUntil([&] { return Logged("col-b", "took the lead of the pair"); }, 60s))
+      << Logs();
+  const auto takeover = std::chrono::steady_clock::now() - killed;
+  EXPECT_LT(takeover, 60s) << "the spec's ping cycle";
+  std::cout << "[ takeover ] "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(takeover).count()
+            << " ms after kill -9 of the leader\n";
+
+  // The new leader carries the incident on: the recovery closes it, with
+  // one final report.
+  watched_.Restart();
+  ASSERT_TRUE(WaitUntil([&] { return OneIncident(IncidentStatus::kClosed, 3); }, 60s)) << Logs();
+  std::this_thread::sleep_for(3s);  // what a duplicate would need to arrive
+  ExpectEveryReportOnce();
+
+  auto status = RunCommand({MIMAMORI_CTL_BINARY, "--config", config_.string(), "status"});
+  ASSERT_EQ(status.exit_code, 0) << status.Describe();
+  EXPECT_NE(status.out.find("leader  col-b since"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("col-a"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("(term 2)"), std::string::npos) << status.out;
+}
+
+TEST_F(HaPairTest, PostgresStoppedForAMinuteDelaysTheReportsAndLosesNone) {
+  StartCollector("col-a");
+  ASSERT_TRUE(WaitUntil([&] { return Logged("col-a", "monitors; /metrics on port"); }, 30s))
+      << Logs();
+  std::this_thread::sleep_for(2s);  // a few OK checks
+
+  std::string why;
+  ASSERT_TRUE(postgres_->Stop(&why)) << why;
+  watched_.Stop();  // found while nothing can be recorded
+  ASSERT_TRUE(WaitUntil([&] { return Logged("col-a", "monitor=process:a: OK -> CRITICAL"); }, 30s))
+      << Logs();
+  std::this_thread::sleep_for(60s);
+  EXPECT_EQ(smtp_->Accepted(), 0) << "nothing can be sent without the ledger";
+  EXPECT_TRUE(collectors_["col-a"].Running()) << Logs();
+  ASSERT_TRUE(postgres_->Start(&why)) << why;
+
+  ASSERT_TRUE(WaitUntil([&] { return OneIncident(IncidentStatus::kOpen, 2); }, 60s)) << Logs();
+  watched_.Restart();
+  ASSERT_TRUE(WaitUntil([&] { return OneIncident(IncidentStatus::kClosed, 3); }, 60s)) << Logs();
+  std::this_thread::sleep_for(3s);
+  ExpectEveryReportOnce();
+  EXPECT_TRUE(collectors_["col-a"].Running()) << Logs();
+}
+
+}  // namespace
+}  // namespace mimamori::testing
