@@ -71,8 +71,9 @@ struct BackupMonitorOptions {
 /// start is not judged (UNKNOWN "not judged until ...": no false alarm, and
 /// no false recovery of an incident carried over from before the restart);
 /// the first deadline after the start is, counting from the start, as the
-/// syslog silence check does. The board is services.messages; it is read
-/// on the scheduler's thread.
+/// syslog silence check does (so a restart between a night's success and
+/// its deadline makes that deadline CRITICAL). The board is
+/// services.messages; it is read on the scheduler's thread.
 ///
 /// Files: the glob's matches (directories count by their own mtime, unless
 /// `match` is given: then only regular files); with `match`, the last 1 MiB
