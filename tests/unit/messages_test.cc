@@ -470,8 +470,10 @@ TEST_F(MessageFlow, SilenceIsAFailureAfterTheLimit) {
 constexpr char kBackupInventory[] = R"(
 messages:
   syslog: {udp: "127.0.0.1:0", tcp: off}
+  traps: {udp: "127.0.0.1:0", community: trapcomm}
   rules:
     - {name: veeam-failed, kinds: [vm], program: Veeam_MP, text: "finished with Failed", records: failure}
+    - {name: tape-ok, nodes: [backup01], trap: 1.3.6.1.4.1.99999.0.1, records: success}
 nodes:
   - name: backup01
     address: 192.0.2.40
@@ -481,6 +483,7 @@ nodes:
       - {name: disk-error, text: "I/O error"}
     backups:
       - {name: nightly, message: veeam-ok, failure: veeam-failed, before: "06:00"}
+      - {name: tape, message: tape-ok, before: "08:00"}
 )";
 
 TEST_F(MessageFlow, BackupSuccessAndFailureMessagesOnlyRecordTheirLastMatch) {
@@ -532,6 +535,20 @@ TEST_F(MessageFlow, BackupSuccessAndFailureMessagesOnlyRecordTheirLastMatch) {
   intake_.Syslog(kSyslogUdp, "192.0.2.40",
                  "<14>1 - backup01 Veeam_MP - - - Job nightly finished with Success");
   EXPECT_EQ(backup().status, Status::kOk);
+}
+
+TEST_F(MessageFlow, ABackupProductsTrapIsRecordedToo) {
+  inventory_ = Load(kBackupInventory);
+  ASSERT_TRUE(inventory_);
+  intake_.SetRules(MessageRules::Build(inventory_));
+  auto done = Notification(proto::PduType::kSnmpV2Trap, "trapcomm",
+                           proto::Oid{1, 3, 6, 1, 4, 1, 99999, 0, 1});
+  EXPECT_TRUE(intake_.Trap("192.0.2.40", proto::EncodeMessage(done)).empty());
+  const auto recorded = board_.LastRecorded("backup01", "tape-ok");
+  ASSERT_TRUE(recorded);
+  EXPECT_NE(recorded->reason.find("trap from backup01: .1.3.6.1.4.1.99999.0.1"), std::string::npos)
+      << recorded->reason;
+  EXPECT_EQ(intake_.stats().changes, 0u);
 }
 
 TEST_F(MessageFlow, BackupMessagesAreRecordedEvenOverTheRate) {
