@@ -183,8 +183,9 @@ struct TimeSyncSettings {
 };
 
 /// One daily backup job whose result the collector checks (issue 10). The
-/// source is a result file (`file`, a glob) or an HTTP JSON endpoint
-/// (`url`); exactly one is set.
+/// source is a result file (`file`, a glob), an HTTP JSON endpoint (`url`)
+/// or the backup product's own message (`message`, a message rule);
+/// exactly one is set.
 struct BackupJob {
   std::string name;  ///< the operator's name of the job, e.g. "nightly-db"
   /// Absolute path or glob (`/backup/db/*.log`); the newest match counts.
@@ -196,9 +197,15 @@ struct BackupJob {
   std::string expect;     ///< the value `field` must have, e.g. "success"
   std::string age_field;  ///< JSON path of the last success's time; empty: not checked
   std::chrono::milliseconds timeout{10000};
+  /// The message rule (`records: success`) whose match is the job's
+  /// success, as the backup product says it in syslog or a trap.
+  std::string message;
+  /// With `message`: the rule (`records: failure`) of the product's failure
+  /// message, which fails the job until the next success; empty: none.
+  std::string failure;
   /// The daily deadline, minutes after 00:00 Asia/Tokyo: by then the run of
   /// the night must have succeeded (06:00 for an 18:00-06:00 window).
-  /// Required with `file` and with `age_field`.
+  /// Required with `file`, `message` and `age_field`.
   std::optional<int> before_minute;
   std::string before_text;  ///< "06:00", as written
   int line = 0;
@@ -252,6 +259,12 @@ struct MessageRule {
   /// Without a recovered message: OK again this long after the last match;
   /// unset = messages.auto_clear.
   std::optional<std::chrono::seconds> auto_clear;
+  /// `records: success|failure`: the message is a backup product's word on
+  /// a backup job that names the rule (BackupJob::message, ::failure). The
+  /// rule is no monitor of its own and opens no incident: its last match is
+  /// recorded for the job, which judges it against its deadline.
+  enum class Records { kNothing, kSuccess, kFailure };
+  Records records = Records::kNothing;
   int line = 0;
 };
 

@@ -725,6 +725,7 @@ class InventoryDecoder {
     if (auto field = top.Get("nodes")) ReadNodes(*field);
     CheckReferences();
     CheckMessageRules();
+    CheckBackupRules();
   }
 
  private:
@@ -1658,9 +1659,9 @@ class InventoryDecoder {
   }
 
   std::optional<BackupJob> ReadBackup(const Field& field) {
-    Section section(
-        d_, field,
-        {"name", "file", "match", "url", "field", "expect", "age_field", "before", "timeout"});
+    Section section(d_, field,
+                    {"name", "file", "match", "url", "field", "expect", "age_field", "message",
+                     "failure", "before", "timeout"});
     if (!field.node.IsMap()) return std::nullopt;  // reported by Section
     BackupJob job;
     job.line = d_.LineOf(field.mark);
@@ -1672,21 +1673,27 @@ class InventoryDecoder {
     }
     std::optional<Field> file = section.Get("file");
     std::optional<Field> url = section.Get("url");
-    if (file && url) {
-      d_.Report(*url, "give file or url, not both (one source per job)");
+    std::optional<Field> message = section.Get("message");
+    if ((file ? 1 : 0) + (url ? 1 : 0) + (message ? 1 : 0) > 1) {
+      d_.Report(message ? *message : *url,
+                "give one of file, url and message, not more (one source per job)");
       return std::nullopt;
     }
-    if (!file && !url) {
-      d_.Report(field, "needs file (a result file or glob) or url (an HTTP JSON endpoint)");
+    if (!file && !url && !message) {
+      d_.Report(field,
+                "needs file (a result file or glob), url (an HTTP JSON endpoint) or message (a "
+                "message rule of the backup product's success message)");
       return std::nullopt;
     }
-    // Keys of the other source would be silently unused.
-    const std::initializer_list<std::string_view> file_only = {"match"};
-    const std::initializer_list<std::string_view> url_only = {"field", "expect", "age_field",
-                                                              "timeout"};
-    for (std::string_view key : file ? url_only : file_only) {
+    // Keys of the other sources would be silently unused.
+    const std::pair<std::string_view, const char*> source_keys[] = {
+        {"match", "file"},    {"field", "url"},   {"expect", "url"},
+        {"age_field", "url"}, {"timeout", "url"}, {"failure", "message"}};
+    const std::string_view source = file ? "file" : url ? "url" : "message";
+    for (const auto& [key, owner] : source_keys) {
+      if (owner == source) continue;
       if (auto unused = section.Get(key)) {
-        d_.Report(*unused, file ? "only with url" : "only with file");
+        d_.Report(*unused, std::string("only with ") + owner);
         ok = false;
       }
     }
@@ -1714,6 +1721,26 @@ class InventoryDecoder {
         d_.Report(field, "needs before (the daily deadline, e.g. \"06:00\") with file");
         ok = false;
       }
+    } else if (message) {
+      // The rules are checked once the node's own are read (CheckBackupRules).
+      if (d_.Text(*message, job.message)) {
+        backup_rule_refs_.push_back(
+            {inventory_.nodes.size(), job.message, MessageRule::Records::kSuccess, *message});
+      } else {
+        ok = false;
+      }
+      if (auto failure = section.Get("failure")) {
+        if (d_.Text(*failure, job.failure)) {
+          backup_rule_refs_.push_back(
+              {inventory_.nodes.size(), job.failure, MessageRule::Records::kFailure, *failure});
+        } else {
+          ok = false;
+        }
+      }
+      if (!before) {
+        d_.Report(field, "needs before (the daily deadline, e.g. \"06:00\") with message");
+        ok = false;
+      }
     } else {
       ok = d_.Url(*url, {"http://", "https://"}, "", job.url) && ok;
       if (auto path = section.Required("field")) {
@@ -1732,7 +1759,8 @@ class InventoryDecoder {
         d_.Report(*age, "needs before (the daily deadline, e.g. \"06:00\") to judge the age");
         ok = false;
       } else if (before && !age) {
-        d_.Report(*before, "only with file or age_field (nothing else has a time to judge)");
+        d_.Report(*before,
+                  "only with file, message or age_field (nothing else has a time to judge)");
         ok = false;
       }
       if (auto timeout = section.Get("timeout")) {
@@ -1847,9 +1875,9 @@ class InventoryDecoder {
   // A rule of messages.rules (`for_nodes`: with kinds and nodes) or of a
   // node's own `messages:`.
   std::optional<MessageRule> ReadMessageRule(const Field& field, bool for_nodes) {
-    std::vector<std::string_view> known = {"name",      "facility",  "severity", "program",
-                                           "text",      "trap",      "varbinds", "status",
-                                           "recovered", "auto_clear"};
+    std::vector<std::string_view> known = {"name",      "facility",   "severity", "program",
+                                           "text",      "trap",       "varbinds", "status",
+                                           "recovered", "auto_clear", "records"};
     if (for_nodes) {
       known.push_back("kinds");
       known.push_back("nodes");
@@ -1923,6 +1951,26 @@ class InventoryDecoder {
         ok = false;
       } else if (d_.Interval(*clear, value)) {
         rule.auto_clear = value;
+      } else {
+        ok = false;
+      }
+    }
+    if (auto records = section.Get("records")) {
+      static constexpr std::pair<std::string_view, MessageRule::Records> kRecords[] = {
+          {"success", MessageRule::Records::kSuccess}, {"failure", MessageRule::Records::kFailure}};
+      if (d_.Choice(*records, kRecords, rule.records)) {
+        // The backup job decides what the message means: a status or a way
+        // to clear would be silently unused.
+        for (std::string_view key : {"status", "recovered", "auto_clear"}) {
+          if (auto unused = section.Get(key)) {
+            d_.Report(*unused, "not with records (the backup job naming the rule judges it)");
+            ok = false;
+          }
+        }
+        if (ok) {
+          records_fields_.push_back(
+              {for_nodes ? kSharedRules : inventory_.nodes.size(), rule.name, *records});
+        }
       } else {
         ok = false;
       }
@@ -2055,6 +2103,76 @@ class InventoryDecoder {
   }
 
   std::vector<std::pair<std::string, Field>> message_rule_nodes_;
+
+  // A backup job's `message` or `failure` names a rule that applies to its
+  // node and records what the job needs of it; and every `records` rule is
+  // named by some job (else its messages would be recorded for no one).
+  // Checked once everything is read: messages.rules and the node's own.
+  void CheckBackupRules() {
+    std::set<std::pair<std::size_t, std::string>> named;  // (scope, rule name)
+    for (const BackupRuleRef& ref : backup_rule_refs_) {
+      if (ref.node >= inventory_.nodes.size()) continue;
+      const Node& node = inventory_.nodes[ref.node];
+      const MessageRule* rule = nullptr;
+      std::size_t scope = ref.node;
+      for (const MessageRule& own : node.message_rules) {
+        if (own.name == ref.rule) rule = &own;
+      }
+      if (rule == nullptr) {
+        scope = kSharedRules;
+        for (const MessageRule& shared : inventory_.messages.rules) {
+          if (shared.name == ref.rule) rule = &shared;
+        }
+      }
+      const std::string wanted =
+          ref.records == MessageRule::Records::kSuccess ? "success" : "failure";
+      if (rule == nullptr) {
+        d_.Report(ref.field, "no message rule '" + ref.rule +
+                                 "' in messages.rules or in this node's messages (a rule with "
+                                 "records: " +
+                                 wanted + ")");
+        continue;
+      }
+      named.insert({scope, rule->name});
+      const std::string which =
+          "message rule '" + rule->name + "' (line " + std::to_string(rule->line) + ")";
+      if (scope == kSharedRules &&
+          std::find(rule->nodes.begin(), rule->nodes.end(), node.name) == rule->nodes.end() &&
+          std::find(rule->kinds.begin(), rule->kinds.end(), node.kind) == rule->kinds.end()) {
+        d_.Report(ref.field, which + " does not apply to node '" + node.name +
+                                 "': neither its kinds nor its nodes take it");
+      } else if (rule->records == MessageRule::Records::kNothing) {
+        d_.Report(ref.field, which + " needs records: " + wanted +
+                                 " (without it the rule opens incidents of its own)");
+      } else if (rule->records != ref.records) {
+        d_.Report(ref.field,
+                  which + " records " +
+                      (ref.records == MessageRule::Records::kSuccess ? "failure" : "success") +
+                      ", not " + wanted);
+      }
+    }
+    for (const RecordsField& records : records_fields_) {
+      if (!named.count({records.scope, records.rule})) {
+        d_.Report(records.field,
+                  "no backup job names rule '" + records.rule + "' (as its message or failure)");
+      }
+    }
+  }
+
+  static constexpr std::size_t kSharedRules = static_cast<std::size_t>(-1);
+  struct BackupRuleRef {
+    std::size_t node;  // index in inventory_.nodes
+    std::string rule;
+    MessageRule::Records records;  // what the job needs of the rule
+    Field field;
+  };
+  std::vector<BackupRuleRef> backup_rule_refs_;
+  struct RecordsField {
+    std::size_t scope;  // the node's index, or kSharedRules for messages.rules
+    std::string rule;
+    Field field;
+  };
+  std::vector<RecordsField> records_fields_;
 
   // Names that refer to other entries, checked once everything is read.
   void CheckReferences() {

@@ -123,6 +123,20 @@ CheckResult MessageBoard::Silence(const std::string& node, std::chrono::seconds 
   return result;
 }
 
+void MessageBoard::Recorded(const std::string& node, const MessageRule& rule,
+                            const std::string& reason, TimePoint at) {
+  std::lock_guard lock(mutex_);
+  records_[{node, rule.name}] = {at, reason};
+}
+
+std::optional<MessageBoard::Record> MessageBoard::LastRecorded(const std::string& node,
+                                                               const std::string& rule) const {
+  std::lock_guard lock(mutex_);
+  auto it = records_.find({node, rule});
+  if (it == records_.end()) return std::nullopt;
+  return it->second;
+}
+
 std::optional<TimePoint> MessageBoard::LastSeen(const std::string& node) const {
   std::lock_guard lock(mutex_);
   auto it = last_seen_.find(node);

@@ -1,6 +1,7 @@
 // What the receivers heard, kept for the message monitors: per node and
-// rule the current state and every state change not yet reported, and per
-// node when it last sent syslog.
+// rule the current state and every state change not yet reported, per node
+// when it last sent syslog, and for the backup monitor the last match of
+// each `records` rule (a backup product's success or failure message).
 #pragma once
 
 #include <chrono>
@@ -50,6 +51,21 @@ class MessageBoard {
 
   std::optional<TimePoint> LastSeen(const std::string& node) const;
 
+  /// A `records` rule's message: its last match per node and rule, nothing
+  /// else (no state, no incident; the backup job naming the rule judges it).
+  struct Record {
+    TimePoint at;
+    std::string reason;  ///< the message, as in a rule's reason
+  };
+  void Recorded(const std::string& node, const MessageRule& rule, const std::string& reason,
+                TimePoint at);
+  /// nullopt when `rule` has not matched for `node` since the collector
+  /// started: records are kept in memory only.
+  std::optional<Record> LastRecorded(const std::string& node, const std::string& rule) const;
+
+  /// When the receivers started listening: nothing before it is known.
+  TimePoint started() const { return started_; }
+
  private:
   struct RuleState {
     Status current = Status::kOk;
@@ -64,6 +80,7 @@ class MessageBoard {
   TimePoint started_;
   std::unordered_map<std::string, TimePoint> last_seen_;
   std::map<std::pair<std::string, std::string>, RuleState> rules_;
+  std::map<std::pair<std::string, std::string>, Record> records_;
 };
 
 /// "HH:MM:SS" Asia/Tokyo, for reasons an operator reads.

@@ -121,6 +121,12 @@ void MessageIntake::Record(const Node& node, const std::vector<MessageRules::Hit
                            const std::string& reason, TimePoint now, bool within_rate) {
   for (const MessageRules::Hit& hit : hits) {
     ++stats_.matched;
+    // A backup product's word on its job is recorded even over the rate:
+    // the job's success must not be lost in a flood.
+    if (hit.rule->records != MessageRule::Records::kNothing) {
+      board_.Recorded(node.name, *hit.rule, reason, now);
+      continue;
+    }
     if (board_.Matched(node.name, *hit.rule, hit.recovered, reason, now, within_rate)) {
       ++stats_.changes;
     }

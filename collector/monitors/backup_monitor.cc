@@ -16,6 +16,7 @@
 #include "collector/alerting/timetable.h"
 #include "collector/calendar/business_calendar.h"
 #include "collector/core/json_reader.h"
+#include "collector/messages/message_board.h"
 #include "collector/net/http_client.h"
 #include "re2/re2.h"
 
@@ -56,11 +57,17 @@ std::string Window(const BackupJob& job, const BackupWindow& window) {
          " Asia/Tokyo)";
 }
 
+std::string SourceOf(const BackupJob& job) {
+  if (!job.file.empty()) return job.file;
+  if (!job.url.empty()) return job.url;
+  return "message rule " + job.message;
+}
+
 CheckResult Result(const BackupJob& job, Status status, std::string reason) {
   CheckResult result;
   result.monitor = "backup:" + job.name;
   result.status = status;
-  result.reason = job.name + " (" + (job.file.empty() ? job.url : job.file) + "): " + reason;
+  result.reason = job.name + " (" + SourceOf(job) + "): " + reason;
   return result;
 }
 
@@ -242,6 +249,59 @@ CheckResult JudgeHttp(const BackupJob& job, const HttpResponse& response, TimePo
                     FormatTokyoTime(*last) + ", " + Window(job, window));
 }
 
+// ------------------------------------------------------------------ messages
+
+// The message receivers keep a rule's last match in memory only, so after a
+// start the collector knows no success before it. A deadline that passed
+// before the start is not judged (UNKNOWN, which opens no incident, and,
+// unlike OK, does not close one carried over from before the restart); the
+// first deadline after the start is, with the success counted from the
+// start, as the silence check counts.
+CheckResult JudgeMessages(const BackupJob& job, const std::string& node, const MessageBoard* board,
+                          TimePoint now, CheckReport& report) {
+  if (board == nullptr) return Result(job, Status::kUnknown, "no message receiver is running");
+  const std::optional<MessageBoard::Record> success = board->LastRecorded(node, job.message);
+  const std::optional<MessageBoard::Record> failure =
+      job.failure.empty() ? std::nullopt : board->LastRecorded(node, job.failure);
+  const TimePoint started = board->started();
+  if (success) {
+    report.measurements.push_back({"mimamori_backup_last_success_timestamp_seconds",
+                                   {{"job", job.name}},
+                                   EpochSeconds(success->at)});
+  }
+  const std::string last =
+      success ? "; last success " + FormatTokyoTime(success->at)
+              : "; no success message since the collector started at " + FormatTokyoTime(started);
+  // A failure stands until a success comes after it; at the same moment the
+  // failure wins (which came last is not known).
+  if (failure && (!success || failure->at >= success->at)) {
+    return Result(job, Status::kCritical,
+                  "failure message (" + job.failure + ") at " + FormatTokyoTime(failure->at) +
+                      ": " + failure->reason + last);
+  }
+  const BackupWindow window = BackupWindowAt(now, job.before_minute.value_or(6 * 60));
+  if (success && success->at > window.since) {
+    return Result(job, Status::kOk,
+                  "success message at " + FormatTokyoTime(success->at) + ", " +
+                      Window(job, window) + ": " + success->reason);
+  }
+  if (window.deadline <= started) {
+    return Result(job, Status::kUnknown,
+                  "not judged until " + FormatTokyoTime(window.deadline + std::chrono::days(1)) +
+                      ": the collector started at " + FormatTokyoTime(started) + ", after the " +
+                      FormatTokyoTime(window.deadline) +
+                      " deadline, and knows no message from before its start");
+  }
+  if (started > window.since) {
+    // No success since the start (one would be after `since`): the night
+    // due by the first deadline after the start is missing.
+    return Result(job, Status::kCritical,
+                  "no success since the collector started at " + FormatTokyoTime(started) +
+                      " (daily by " + job.before_text + " Asia/Tokyo)");
+  }
+  return Result(job, Status::kCritical, "no success " + Window(job, window) + last);
+}
+
 // ------------------------------------------------------------------ monitor
 
 // Collects one result per job, in inventory order, and reports once.
@@ -276,7 +336,10 @@ class Gather {
 class BackupMonitor final : public Monitor {
  public:
   BackupMonitor(std::shared_ptr<const Config> config, MonitorServices& services)
-      : config_(std::move(config)), http_(services.http), clock_(services.clock) {}
+      : config_(std::move(config)),
+        http_(services.http),
+        clock_(services.clock),
+        board_(services.messages) {}
 
   std::string_view Kind() const override { return "backup"; }
   const std::string& NodeName() const override { return config_->node; }
@@ -292,6 +355,12 @@ class BackupMonitor final : public Monitor {
       const BackupJob& job = config.jobs[i].job;
       if (!job.file.empty()) {
         any_file = true;
+        continue;
+      }
+      if (!job.message.empty()) {
+        CheckReport part;
+        CheckResult result = JudgeMessages(job, config.node, board_, clock_.Now(), part);
+        gather->Add(i, std::move(result), std::move(part.measurements));
         continue;
       }
       http_.Get(job.url, job.timeout,
@@ -323,6 +392,7 @@ class BackupMonitor final : public Monitor {
   std::shared_ptr<const Config> config_;
   HttpClient& http_;
   const Clock& clock_;
+  const MessageBoard* board_;  // null where no receiver runs
 };
 
 // Digits at text[at, at + n) as a number; false when they are not digits.

@@ -8,8 +8,12 @@
 //   url   an HTTP endpoint of the backup software answering JSON; a field
 //         (a path such as last_result.status) must equal `expect`, and,
 //         with age_field, the time of the last success must be recent.
-// (A third source, a message rule on the job's syslog line, belongs with
-// the message receivers: see docs/inventory.md, `backups`.)
+//   message  the backup product's own syslog line or trap on success: a
+//         message rule with `records: success`, which the receivers only
+//         record (its last match per node, on the MessageBoard); it must
+//         have matched since the day before's deadline. With `failure`, a
+//         `records: failure` rule's message fails the job at once, until
+//         the next success.
 #pragma once
 
 #include <functional>
@@ -56,10 +60,20 @@ struct BackupMonitorOptions {
 /// success is missing, with a reason naming the job, the source and the
 /// last success found ("nightly-db: no success since 2026-12-02 06:00
 /// (daily by 06:00 Asia/Tokyo): ... ; last success 2026-12-01 05:10
-/// (/backup/db/1201.log)"). A source that cannot be read (no answer, HTTP
-/// error, not JSON, the field missing, a directory not readable) is
-/// UNKNOWN with the reason. Measurement
+/// (/backup/db/1201.log)"), or, for a message job, when its failure
+/// message came after its last success. A source that cannot be read (no
+/// answer, HTTP error, not JSON, the field missing, a directory not
+/// readable, no message receiver) is UNKNOWN with the reason. Measurement
 /// mimamori_backup_last_success_timestamp_seconds{job} where known.
+///
+/// Messages: the board keeps them in memory only, so after the collector
+/// starts no earlier success is known. A deadline that passed before the
+/// start is not judged (UNKNOWN "not judged until ...": no false alarm, and
+/// no false recovery of an incident carried over from before the restart);
+/// the first deadline after the start is, counting from the start, as the
+/// syslog silence check does (so a restart between a night's success and
+/// its deadline makes that deadline CRITICAL). The board is
+/// services.messages; it is read on the scheduler's thread.
 ///
 /// Files: the glob's matches (directories count by their own mtime, unless
 /// `match` is given: then only regular files); with `match`, the last 1 MiB

@@ -67,6 +67,11 @@ std::vector<std::unique_ptr<Monitor>> MakeMessageMonitors(const Node& node,
                                                           MonitorServices& services) {
   std::vector<std::unique_ptr<Monitor>> monitors;
   std::vector<const MessageRule*> rules = RulesForNode(node, inventory);
+  // A `records` rule is a backup job's source, judged by the backup
+  // monitor: no monitor of its own.
+  std::erase_if(rules, [](const MessageRule* rule) {
+    return rule->records != MessageRule::Records::kNothing;
+  });
   const bool silence = node.syslog_silence_limit && inventory.messages.SyslogOn();
   if (rules.empty() && !silence) return monitors;
   monitors.push_back(std::make_unique<MessageMonitor>(node, inventory, services, std::move(rules)));

@@ -12,7 +12,8 @@
 namespace mimamori::collector {
 
 /// One "message" monitor for a node with rules that run (RulesForNode) or
-/// a silence limit, none otherwise. The receivers put what they hear on
+/// a silence limit, none otherwise. Rules with `records` are not among its
+/// rules: they are backup jobs' sources (backup_monitor.h). The receivers put what they hear on
 /// services.messages; each check (every messages.interval) reports, per
 /// rule, every state change since the last check in order, else the rule's
 /// state, so messages reach the state tracker, the incident engine and the

@@ -1,7 +1,8 @@
 // The message receivers with real senders: util-linux logger (UDP and TCP,
 // RFC 5424 and 3164, octet counting and newline framing), a private rsyslogd
 // forwarding over TCP, Net-SNMP's snmptrap and snmpinform (whose success
-// proves our Response), and garbage on the wire.
+// proves our Response), garbage on the wire, and a backup product's
+// success and failure lines judged by the backup monitor.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -9,13 +10,20 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <map>
 #include <string>
 
+#include "collector/calendar/business_calendar.h"
 #include "collector/inventory/inventory_loader.h"
 #include "collector/messages/message_board.h"
 #include "collector/messages/message_intake.h"
 #include "collector/messages/message_receiver.h"
 #include "collector/messages/message_rules.h"
+#include "collector/monitors/backup_monitor.h"
+#include "collector/net/http_client.h"
+#include "collector/net/pinger.h"
+#include "collector/net/snmp_client.h"
 #include "tests/integration/agent_process.h"
 #include "tests/integration/smtp_server.h"
 
@@ -39,8 +47,17 @@ messages:
       trap: 1.3.6.1.6.3.1.1.5.3
       varbinds: {1.3.6.1.2.1.2.2.1.2: "vmnic"}
       recovered: {trap: 1.3.6.1.6.3.1.1.5.4}
+    - {name: nightly-ok, kinds: [esxi-host], program: Veeam_MP, text: "Job nightly finished with Success", records: success}
+    - {name: nightly-failed, kinds: [esxi-host], program: Veeam_MP, text: "Job nightly finished with Failed", records: failure}
+    - {name: weekly-ok, kinds: [esxi-host], program: Veeam_MP, text: "Job weekly finished with Success", records: success}
 nodes:
-  - {name: esx01, address: 127.0.0.1, kind: esxi-host, resource: false}
+  - name: esx01
+    address: 127.0.0.1
+    kind: esxi-host
+    resource: false
+    backups:
+      - {name: nightly, message: nightly-ok, failure: nightly-failed, before: "06:00"}
+      - {name: weekly, message: weekly-ok, before: "06:00"}
 )YAML";
 
 class MessageReceivers : public ::testing::Test {
@@ -221,6 +238,103 @@ TEST_F(MessageReceivers, GarbageOversizeAndNonUtf8AreCountedAndDropped) {
                    "-t", "batch", "job 9 failed"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_TRUE(Fails("bsd-line"));
+}
+
+// Engines the backup monitor does not use for message jobs.
+struct NotUsed final : Pinger, SnmpClient, HttpClient, TcpProbe {
+  void Ping(const std::string&, const PingSettings&, std::function<void(PingOutcome)>) override {
+    ADD_FAILURE() << "pinged";
+  }
+  void Get(const SnmpTarget&, std::vector<proto::Oid>, std::function<void(SnmpResult)>) override {
+    ADD_FAILURE() << "SNMP get";
+  }
+  void Walk(const SnmpTarget&, std::vector<proto::Oid>, std::function<void(SnmpResult)>) override {
+    ADD_FAILURE() << "SNMP walk";
+  }
+  void Get(const std::string&, std::chrono::milliseconds,
+           std::function<void(HttpResponse)>) override {
+    ADD_FAILURE() << "HTTP get";
+  }
+  void Connect(const std::string&, std::uint16_t, std::chrono::milliseconds,
+               std::function<void(TcpProbeResult)>) override {
+    ADD_FAILURE() << "TCP probed";
+  }
+};
+
+// The backup product's lines, sent by logger, against the backup jobs'
+// deadline. The receivers run on the real clock; the backup monitor's clock
+// is put just past a deadline after the receivers started (the next whole
+// minute, Tokyo), so the night due by it is judged, counting from the start.
+TEST_F(MessageReceivers, LoggerBackupLinesMakeTheJobOkAndItsAbsenceCritical) {
+  const auto tokyo =
+      std::chrono::floor<std::chrono::minutes>(BusinessCalendar::ToTokyo(clock_.Now()));
+  const std::chrono::local_seconds deadline_local = tokyo + std::chrono::minutes(1);
+  const TimePoint deadline = BusinessCalendar::FromTokyo(deadline_local);
+  const auto minute = std::chrono::duration_cast<std::chrono::minutes>(
+      deadline_local - std::chrono::floor<std::chrono::days>(deadline_local));
+  Node node = *inventory_->FindNode("esx01");
+  char before[8];
+  std::snprintf(before, sizeof before, "%02d:%02d", static_cast<int>(minute.count() / 60),
+                static_cast<int>(minute.count() % 60));
+  for (BackupJob& job : node.backups) {
+    job.before_minute = static_cast<int>(minute.count());
+    job.before_text = before;
+  }
+  ManualClock monitor_clock(deadline + 30s);
+  NotUsed engines;
+  MonitorServices services{engines, engines, engines, engines, monitor_clock, &board_};
+  auto check = [&] {
+    std::map<std::string, CheckResult> out;
+    auto monitors = MakeBackupMonitors(node, *inventory_, services);
+    EXPECT_EQ(monitors.size(), 1u);
+    if (monitors.empty()) return out;
+    monitors[0]->Start([&](CheckReport report) {
+      for (CheckResult& r : report.results) out[r.monitor] = std::move(r);
+    });
+    return out;
+  };
+  const std::string port = std::to_string(receiver_.syslog_udp_port());
+
+  // Nothing sent: both nights are missing by the deadline.
+  auto results = check();
+  EXPECT_EQ(results["backup:nightly"].status, Status::kCritical);
+  EXPECT_NE(results["backup:nightly"].reason.find(
+                "nightly (message rule nightly-ok): no success since the collector started at "),
+            std::string::npos)
+      << results["backup:nightly"].reason;
+  EXPECT_EQ(results["backup:weekly"].status, Status::kCritical);
+
+  // The product's failure line: CRITICAL with the line.
+  auto r = Logger({"--port", port, "--udp", "--rfc5424", "-t", "Veeam_MP", "-p", "user.err",
+                   "Job nightly finished with Failed: 1 of 3 VMs"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  ASSERT_TRUE(
+      WaitUntil([&] { return board_.LastRecorded("esx01", "nightly-failed").has_value(); }, 10s));
+  results = check();
+  EXPECT_EQ(results["backup:nightly"].status, Status::kCritical);
+  EXPECT_NE(results["backup:nightly"].reason.find("failure message (nightly-failed) at "),
+            std::string::npos)
+      << results["backup:nightly"].reason;
+  EXPECT_NE(results["backup:nightly"].reason.find(
+                "syslog from esx01 Veeam_MP: Job nightly finished with Failed: 1 of 3 VMs"),
+            std::string::npos)
+      << results["backup:nightly"].reason;
+
+  // The retry's success line: OK; the weekly job, whose line never came,
+  // stays CRITICAL.
+  r = Logger({"--port", port, "--udp", "--rfc3164", "-t", "Veeam_MP", "-p", "user.info",
+              "Job nightly finished with Success"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  ASSERT_TRUE(
+      WaitUntil([&] { return board_.LastRecorded("esx01", "nightly-ok").has_value(); }, 10s));
+  results = check();
+  EXPECT_EQ(results["backup:nightly"].status, Status::kOk) << results["backup:nightly"].reason;
+  EXPECT_NE(results["backup:nightly"].reason.find("Job nightly finished with Success"),
+            std::string::npos)
+      << results["backup:nightly"].reason;
+  EXPECT_EQ(results["backup:weekly"].status, Status::kCritical);
+  // Recorded, not a rule failure: no message rule state changed.
+  EXPECT_EQ(intake_.stats().changes, 0u);
 }
 
 }  // namespace

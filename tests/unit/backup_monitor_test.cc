@@ -14,6 +14,7 @@
 #include <string>
 
 #include "collector/calendar/business_calendar.h"
+#include "collector/messages/message_board.h"
 #include "collector/net/http_client.h"
 #include "collector/net/pinger.h"
 #include "tests/unit/fake_snmp_client.h"
@@ -136,7 +137,7 @@ class BackupMonitorTest : public ::testing::Test {
   }
 
   CheckReport Run() {
-    MonitorServices services{engines_, snmp_, http_, engines_, clock_};
+    MonitorServices services{engines_, snmp_, http_, engines_, clock_, board_};
     BackupMonitorOptions options;
     options.run_file_check = [](std::function<void()> task) { task(); };
     auto monitors = MakeBackupMonitors(node_, inventory_, services, options);
@@ -162,6 +163,7 @@ class BackupMonitorTest : public ::testing::Test {
   ManualClock clock_{Tokyo(2026, 12, 3, 10, 0)};
   Node node_;
   Inventory inventory_;
+  MessageBoard* board_ = nullptr;  // the message jobs' tests set it
 };
 
 TEST_F(BackupMonitorTest, NoJobsNoMonitor) {
@@ -342,6 +344,158 @@ TEST_F(BackupMonitorTest, MixedJobsReportInInventoryOrder) {
   EXPECT_EQ(report.results[1].reason, "tape (http://backup.example/tape): jobs[1].ok is 'true'");
   ASSERT_EQ(report.measurements.size(), 1u);
   EXPECT_EQ(report.measurements[0].metric, "mimamori_backup_last_success_timestamp_seconds");
+}
+
+// The third source: what the message receivers recorded of the backup
+// product's success and failure messages (rules with `records`), judged
+// against the deadline like a result file.
+class BackupMessageTest : public BackupMonitorTest {
+ protected:
+  BackupMessageTest() {
+    node_.name = "backup01";
+    success_.name = "veeam-ok";
+    success_.records = MessageRule::Records::kSuccess;
+    failure_.name = "veeam-failed";
+    failure_.records = MessageRule::Records::kFailure;
+    BackupJob job;
+    job.name = "nightly";
+    job.message = "veeam-ok";
+    job.failure = "veeam-failed";
+    job.before_minute = 6 * 60;
+    job.before_text = "06:00";
+    node_.backups = {job};
+    board_ = &messages_;
+  }
+  // The receivers heard the product's message at `at`.
+  void Succeeded(TimePoint at) {
+    messages_.Recorded("backup01", success_,
+                       "syslog from backup01 Veeam_MP: Job nightly finished with Success", at);
+  }
+  void Failed(TimePoint at) {
+    messages_.Recorded("backup01", failure_,
+                       "syslog from backup01 Veeam_MP: Job nightly finished with Failed", at);
+  }
+  CheckResult Nightly() { return Results()["backup:nightly"]; }
+
+  MessageRule success_, failure_;
+  // The collector has been listening since the 1st.
+  MessageBoard messages_{Tokyo(2026, 12, 1, 9, 0)};
+};
+
+TEST_F(BackupMessageTest, ASuccessMessageBeforeTheDeadlineIsOk) {
+  Succeeded(Tokyo(2026, 12, 3, 5, 12));
+  const CheckReport report = Run();
+  ASSERT_EQ(report.results.size(), 1u);
+  EXPECT_EQ(report.results[0].status, Status::kOk) << report.results[0].reason;
+  EXPECT_EQ(report.results[0].reason,
+            "nightly (message rule veeam-ok): success message at 2026-12-03 05:12, since "
+            "2026-12-02 06:00 (daily by 06:00 Asia/Tokyo): syslog from backup01 Veeam_MP: Job "
+            "nightly finished with Success");
+  ASSERT_EQ(report.measurements.size(), 1u);
+  EXPECT_EQ(report.measurements[0].metric, "mimamori_backup_last_success_timestamp_seconds");
+  EXPECT_EQ(report.measurements[0].value,
+            std::chrono::duration<double>(Tokyo(2026, 12, 3, 5, 12).time_since_epoch()).count());
+}
+
+TEST_F(BackupMessageTest, NoSuccessByTheDeadlineIsCriticalNamingJobRuleDeadlineAndLastSuccess) {
+  Succeeded(Tokyo(2026, 12, 2, 5, 10));
+  // 03:00 on the 3rd: tonight's run is not due yet, the 2nd's counts.
+  clock_.Set(Tokyo(2026, 12, 3, 3, 0));
+  EXPECT_EQ(Nightly().status, Status::kOk);
+  // 06:00: due, and no success since 06:00 yesterday.
+  clock_.Set(Tokyo(2026, 12, 3, 6, 0));
+  const CheckResult r = Nightly();
+  EXPECT_EQ(r.status, Status::kCritical);
+  EXPECT_EQ(r.reason,
+            "nightly (message rule veeam-ok): no success since 2026-12-02 06:00 (daily by 06:00 "
+            "Asia/Tokyo); last success 2026-12-02 05:10");
+  // A late run clears it.
+  Succeeded(Tokyo(2026, 12, 3, 9, 30));
+  clock_.Set(Tokyo(2026, 12, 3, 9, 35));
+  EXPECT_EQ(Nightly().status, Status::kOk);
+}
+
+TEST_F(BackupMessageTest, NoSuccessMessageEverSaysSinceWhenTheCollectorListens) {
+  const CheckResult r = Nightly();
+  EXPECT_EQ(r.status, Status::kCritical);
+  EXPECT_EQ(r.reason,
+            "nightly (message rule veeam-ok): no success since 2026-12-02 06:00 (daily by 06:00 "
+            "Asia/Tokyo); no success message since the collector started at 2026-12-01 09:00");
+}
+
+TEST_F(BackupMessageTest, AFailureMessageIsCriticalAtOnceUntilTheNextSuccess) {
+  Succeeded(Tokyo(2026, 12, 3, 2, 0));
+  EXPECT_EQ(Nightly().status, Status::kOk);
+  // A rerun by hand fails at 10:30: not waiting for tomorrow's deadline.
+  Failed(Tokyo(2026, 12, 3, 10, 30));
+  clock_.Set(Tokyo(2026, 12, 3, 10, 35));
+  CheckResult r = Nightly();
+  EXPECT_EQ(r.status, Status::kCritical);
+  EXPECT_EQ(r.reason,
+            "nightly (message rule veeam-ok): failure message (veeam-failed) at 2026-12-03 10:30: "
+            "syslog from backup01 Veeam_MP: Job nightly finished with Failed; last success "
+            "2026-12-03 02:00");
+  // Still failed the next morning: only a success ends it.
+  clock_.Set(Tokyo(2026, 12, 4, 3, 0));
+  EXPECT_EQ(Nightly().status, Status::kCritical);
+  Succeeded(Tokyo(2026, 12, 4, 3, 10));
+  clock_.Set(Tokyo(2026, 12, 4, 3, 15));
+  r = Nightly();
+  EXPECT_EQ(r.status, Status::kOk) << r.reason;
+  // Which came last at the same moment is not known: the failure stands.
+  Failed(Tokyo(2026, 12, 4, 3, 10));
+  EXPECT_EQ(Nightly().status, Status::kCritical);
+}
+
+// Success messages are kept in memory only: after a start the collector
+// judges no deadline that passed before it (no false alarm, and UNKNOWN
+// leaves an incident from before the restart open), and judges the first
+// one after it, counting from the start.
+TEST_F(BackupMessageTest, AfterARestartTheFirstDeadlineAfterTheStartIsJudged) {
+  MessageBoard restarted(Tokyo(2026, 12, 3, 10, 0));
+  board_ = &restarted;
+  clock_.Set(Tokyo(2026, 12, 3, 10, 5));
+  CheckResult r = Nightly();
+  EXPECT_EQ(r.status, Status::kUnknown);
+  EXPECT_EQ(r.reason,
+            "nightly (message rule veeam-ok): not judged until 2026-12-04 06:00: the collector "
+            "started at 2026-12-03 10:00, after the 2026-12-03 06:00 deadline, and knows no "
+            "message from before its start");
+  clock_.Set(Tokyo(2026, 12, 4, 5, 59));
+  EXPECT_EQ(Nightly().status, Status::kUnknown);
+  clock_.Set(Tokyo(2026, 12, 4, 6, 0));
+  r = Nightly();
+  EXPECT_EQ(r.status, Status::kCritical);
+  EXPECT_EQ(r.reason,
+            "nightly (message rule veeam-ok): no success since the collector started at "
+            "2026-12-03 10:00 (daily by 06:00 Asia/Tokyo)");
+  // The night's success after the start is what the first deadline needs.
+  restarted.Recorded("backup01", success_, "syslog from backup01 Veeam_MP: ok",
+                     Tokyo(2026, 12, 4, 2, 0));
+  EXPECT_EQ(Nightly().status, Status::kOk);
+}
+
+TEST_F(BackupMessageTest, WithoutAMessageReceiverItIsUnknown) {
+  board_ = nullptr;
+  const CheckResult r = Nightly();
+  EXPECT_EQ(r.status, Status::kUnknown);
+  EXPECT_EQ(r.reason, "nightly (message rule veeam-ok): no message receiver is running");
+}
+
+TEST_F(BackupMessageTest, MessageFileAndHttpJobsReportInInventoryOrder) {
+  Succeeded(Tokyo(2026, 12, 3, 5, 0));
+  Write("db/1203.log", "x", Tokyo(2026, 12, 3, 5, 0));
+  BackupJob tape = UrlJob();
+  tape.name = "tape";
+  tape.age_field.clear();
+  http_.answers[tape.url] = FakeHttp::Json(R"({"last_result": {"status": "success"}})");
+  node_.backups = {FileJob("nightly-db", "db/*.log"), node_.backups[0], tape};
+  const CheckReport report = Run();
+  ASSERT_EQ(report.results.size(), 3u);
+  EXPECT_EQ(report.results[0].monitor, "backup:nightly-db");
+  EXPECT_EQ(report.results[1].monitor, "backup:nightly");
+  EXPECT_EQ(report.results[2].monitor, "backup:tape");
+  for (const CheckResult& r : report.results) EXPECT_EQ(r.status, Status::kOk) << r.reason;
 }
 
 }  // namespace

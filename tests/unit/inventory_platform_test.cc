@@ -121,6 +121,94 @@ TEST(InventoryPlatform, BackupJobs) {
   EXPECT_EQ(ChecksOf(inventory.nodes[0], inventory), 6u);
 }
 
+// The third source: the backup product's own message, through message
+// rules that only record (records: success|failure).
+TEST(InventoryPlatform, BackupJobsFromMessages) {
+  const Inventory inventory = Parse(R"(messages:
+  syslog: {udp: "127.0.0.1:0"}
+  rules:
+    - {name: arcserve-ok, kinds: [vm], program: ARCserve, text: "Job \\d+ completed", records: success}
+nodes:
+  - name: backup01
+    address: 10.0.2.9
+    messages:
+      - {name: veeam-ok, program: Veeam_MP, text: "Job nightly finished with Success", records: success}
+      - {name: veeam-failed, program: Veeam_MP, text: "Job nightly finished with Failed", records: failure}
+      - {name: disk-error, text: "I/O error"}
+    backups:
+      - {name: nightly, message: veeam-ok, failure: veeam-failed, before: "06:00"}
+      - {name: arcserve, message: arcserve-ok, before: "05:30"}
+)");
+  ASSERT_EQ(inventory.nodes.size(), 1u);
+  const Node& node = inventory.nodes[0];
+  ASSERT_EQ(node.backups.size(), 2u);
+  EXPECT_EQ(node.backups[0].message, "veeam-ok");
+  EXPECT_EQ(node.backups[0].failure, "veeam-failed");
+  EXPECT_EQ(node.backups[0].before_minute, 360);
+  EXPECT_EQ(node.backups[1].message, "arcserve-ok");
+  EXPECT_EQ(node.backups[1].failure, "");
+  ASSERT_EQ(node.message_rules.size(), 3u);
+  EXPECT_EQ(node.message_rules[0].records, MessageRule::Records::kSuccess);
+  EXPECT_EQ(node.message_rules[1].records, MessageRule::Records::kFailure);
+  EXPECT_EQ(node.message_rules[2].records, MessageRule::Records::kNothing);
+  EXPECT_EQ(inventory.messages.rules[0].records, MessageRule::Records::kSuccess);
+  // ping, resource, time, two backup jobs and message:disk-error; the
+  // records rules are no checks of their own.
+  EXPECT_EQ(ChecksOf(node, inventory), 6u);
+}
+
+TEST(InventoryPlatform, BackupMessageErrorsNameTheJobAndTheRule) {
+  const std::string head = "messages:\n  syslog: {udp: \"127.0.0.1:0\"}\n  rules:\n";
+  const std::string node = "nodes:\n  - name: a\n    address: 10.0.0.1\n";
+  const std::pair<std::string, std::string> cases[] = {
+      {head + "    - {name: ok, kinds: [vm], text: done, records: success}\n" + node,
+       "inventory.yaml:4:52: messages.rules[0].records: no backup job names rule 'ok' (as its "
+       "message or failure)"},
+      {"messages:\n  syslog: {udp: \"127.0.0.1:0\"}\n" + node +
+           "    backups:\n      - {name: j, file: /b, message: ok, before: \"06:00\"}\n",
+       "inventory.yaml:7:38: nodes[0].backups[0].message: give one of file, url and message, not "
+       "more (one source per job)"},
+      {"messages:\n  syslog: {udp: \"127.0.0.1:0\"}\n" + node +
+           "    backups:\n      - {name: j, message: nosuch, before: \"06:00\"}\n",
+       "inventory.yaml:7:28: nodes[0].backups[0].message: no message rule 'nosuch' in "
+       "messages.rules or in this node's messages (a rule with records: success)"},
+      {head + "    - {name: plain, kinds: [vm], text: done}\n" + node +
+           "    backups:\n      - {name: j, message: plain, before: \"06:00\"}\n",
+       "inventory.yaml:9:28: nodes[0].backups[0].message: message rule 'plain' (line 4) needs "
+       "records: success (without it the rule opens incidents of its own)"},
+      {head + "    - {name: ok, kinds: [vm], text: done, records: success}\n" +
+           "    - {name: bad, kinds: [vm], text: failed}\n" + node +
+           "    backups:\n      - {name: j, message: ok, failure: bad, before: \"06:00\"}\n",
+       "inventory.yaml:10:41: nodes[0].backups[0].failure: message rule 'bad' (line 5) needs "
+       "records: failure (without it the rule opens incidents of its own)"},
+      {head + "    - {name: bad, kinds: [vm], text: failed, records: failure}\n" + node +
+           "    backups:\n      - {name: j, message: bad, before: \"06:00\"}\n",
+       "inventory.yaml:9:28: nodes[0].backups[0].message: message rule 'bad' (line 4) records "
+       "failure, not success"},
+      {head + "    - {name: ok, kinds: [esxi-host], text: done, records: success}\n" + node +
+           "    backups:\n      - {name: j, message: ok, before: \"06:00\"}\n",
+       "inventory.yaml:9:28: nodes[0].backups[0].message: message rule 'ok' (line 4) does not "
+       "apply to node 'a': neither its kinds nor its nodes take it"},
+      {node + "    backups:\n      - {name: j, file: /b, before: \"06:00\", failure: x}\n",
+       "inventory.yaml:5:55: nodes[0].backups[0].failure: only with message"},
+      {head + "    - {name: ok, kinds: [vm], text: done, records: success}\n" + node +
+           "    backups:\n      - {name: j, message: ok}\n",
+       "inventory.yaml:9:9: nodes[0].backups[0]: needs before (the daily deadline, e.g. "
+       "\"06:00\") with message"},
+      {head + "    - {name: ok, kinds: [vm], text: done, records: success, status: warning}\n",
+       "inventory.yaml:4:69: messages.rules[0].status: not with records (the backup job naming "
+       "the rule judges it)"},
+      {head + "    - {name: ok, kinds: [vm], text: done, records: maybe}\n",
+       "inventory.yaml:4:52: messages.rules[0].records: expected one of success, failure, got "
+       "'maybe'"},
+  };
+  for (const auto& [yaml, expected] : cases) {
+    std::vector<ConfigError> errors;
+    EXPECT_FALSE(ParseInventory(yaml, "inventory.yaml", errors)) << yaml;
+    EXPECT_EQ(ErrorTexts(errors), std::vector<std::string>{expected}) << yaml;
+  }
+}
+
 TEST(InventoryPlatform, ErrorsNameFilePositionFieldAndWhy) {
   const std::pair<std::string, std::string> cases[] = {
       {"nodes: [{name: a, address: 10.0.0.1, hardware: maybe}]\n",
@@ -146,12 +234,12 @@ TEST(InventoryPlatform, ErrorsNameFilePositionFieldAndWhy) {
        "\"06:00\"}\n",
        "inventory.yaml:5:9: nodes[0].backups[0].name: required key is missing"},
       {"nodes:\n  - name: a\n    address: 10.0.0.1\n    backups:\n      - {name: j}\n",
-       "inventory.yaml:5:9: nodes[0].backups[0]: needs file (a result file or glob) or url (an "
-       "HTTP JSON endpoint)"},
+       "inventory.yaml:5:9: nodes[0].backups[0]: needs file (a result file or glob), url (an HTTP "
+       "JSON endpoint) or message (a message rule of the backup product's success message)"},
       {"nodes:\n  - name: a\n    address: 10.0.0.1\n    backups:\n      - {name: j, file: /b, url: "
        "\"http://x/\"}\n",
-       "inventory.yaml:5:34: nodes[0].backups[0].url: give file or url, not both (one source per "
-       "job)"},
+       "inventory.yaml:5:34: nodes[0].backups[0].url: give one of file, url and message, not more "
+       "(one source per job)"},
       {"nodes:\n  - name: a\n    address: 10.0.0.1\n    backups:\n      - {name: j, file: b.log, "
        "before: \"06:00\"}\n",
        "inventory.yaml:5:25: nodes[0].backups[0].file: must be an absolute path, got 'b.log'"},
@@ -182,8 +270,8 @@ TEST(InventoryPlatform, ErrorsNameFilePositionFieldAndWhy) {
        "\"06:00\") to judge the age"},
       {"nodes:\n  - name: a\n    address: 10.0.0.1\n    backups:\n      - {name: j, url: "
        "\"http://x/\", field: s, expect: ok, before: \"06:00\"}\n",
-       "inventory.yaml:5:67: nodes[0].backups[0].before: only with file or age_field (nothing "
-       "else has a time to judge)"},
+       "inventory.yaml:5:67: nodes[0].backups[0].before: only with file, message or age_field "
+       "(nothing else has a time to judge)"},
       {"nodes:\n  - name: a\n    address: 10.0.0.1\n    backups:\n      - {name: j, file: /a, "
        "before: \"06:00\"}\n      - {name: j, file: /b, before: \"06:00\"}\n",
        "inventory.yaml:6:9: nodes[0].backups[1]: duplicate backup job 'j' (first at line 5)"},

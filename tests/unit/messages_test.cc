@@ -12,6 +12,7 @@
 #include "collector/messages/message_rules.h"
 #include "collector/messages/syslog_parser.h"
 #include "collector/messages/trap_decoder.h"
+#include "collector/monitors/backup_monitor.h"
 #include "collector/monitors/message_monitor.h"
 #include "collector/monitors/registry.h"
 #include "collector/net/http_client.h"
@@ -461,6 +462,106 @@ TEST_F(MessageFlow, SilenceIsAFailureAfterTheLimit) {
   EXPECT_NE(silence().reason.find("no syslog message for 24h"), std::string::npos);
   intake_.Syslog(kSyslogUdp, "192.0.2.10", "<14>1 - esx01 sshd - - - hello");
   EXPECT_EQ(silence().status, Status::kOk);
+}
+
+// A backup product's messages (rules with `records`) are recorded for the
+// backup job that names them: no message monitor, no state change of the
+// kind "message", only their last match on the board.
+constexpr char kBackupInventory[] = R"(
+messages:
+  syslog: {udp: "127.0.0.1:0", tcp: off}
+  traps: {udp: "127.0.0.1:0", community: trapcomm}
+  rules:
+    - {name: veeam-failed, kinds: [vm], program: Veeam_MP, text: "finished with Failed", records: failure}
+    - {name: tape-ok, nodes: [backup01], trap: 1.3.6.1.4.1.99999.0.1, records: success}
+nodes:
+  - name: backup01
+    address: 192.0.2.40
+    resource: false
+    messages:
+      - {name: veeam-ok, program: Veeam_MP, text: "finished with Success", records: success}
+      - {name: disk-error, text: "I/O error"}
+    backups:
+      - {name: nightly, message: veeam-ok, failure: veeam-failed, before: "06:00"}
+      - {name: tape, message: tape-ok, before: "08:00"}
+)";
+
+TEST_F(MessageFlow, BackupSuccessAndFailureMessagesOnlyRecordTheirLastMatch) {
+  inventory_ = Load(kBackupInventory);
+  ASSERT_TRUE(inventory_);
+  intake_.SetRules(MessageRules::Build(inventory_));
+  const Node& node = *inventory_->FindNode("backup01");
+  auto backup = [&] {
+    CheckReport report;
+    services_.messages = &board_;
+    auto monitors = MakeBackupMonitors(node, *inventory_, services_);
+    EXPECT_EQ(monitors.size(), 1u);
+    if (!monitors.empty()) monitors[0]->Start([&](CheckReport r) { report = std::move(r); });
+    return report.results.empty() ? CheckResult{} : report.results[0];
+  };
+  // Only disk-error is a message check of its own.
+  std::vector<CheckResult> results = Check("backup01");
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].monitor, "message:disk-error");
+  // The collector started at 09:00 Tokyo, after that day's 06:00 deadline.
+  EXPECT_EQ(backup().status, Status::kUnknown);
+
+  clock_.Advance(1h);
+  intake_.Syslog(kSyslogUdp, "192.0.2.40",
+                 "<14>1 - backup01 Veeam_MP - - - Job nightly finished with Success");
+  EXPECT_EQ(intake_.stats().matched, 1u);
+  EXPECT_EQ(intake_.stats().changes, 0u);
+  const auto recorded = board_.LastRecorded("backup01", "veeam-ok");
+  ASSERT_TRUE(recorded);
+  EXPECT_EQ(recorded->at, clock_.Now());
+  EXPECT_EQ(recorded->reason, "syslog from backup01 Veeam_MP: Job nightly finished with Success");
+  EXPECT_EQ(Check("backup01").size(), 1u);
+  CheckResult r = backup();
+  EXPECT_EQ(r.status, Status::kOk) << r.reason;
+
+  clock_.Advance(30min);
+  intake_.Syslog(kSyslogUdp, "192.0.2.40",
+                 "<11>1 - backup01 Veeam_MP - - - Job nightly finished with Failed");
+  results = Check("backup01");
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].status, Status::kOk);
+  EXPECT_TRUE(Changes().empty());  // no message incident
+  r = backup();
+  EXPECT_EQ(r.status, Status::kCritical);
+  EXPECT_NE(r.reason.find("failure message (veeam-failed) at "), std::string::npos) << r.reason;
+  EXPECT_NE(r.reason.find("Job nightly finished with Failed"), std::string::npos) << r.reason;
+
+  clock_.Advance(10min);
+  intake_.Syslog(kSyslogUdp, "192.0.2.40",
+                 "<14>1 - backup01 Veeam_MP - - - Job nightly finished with Success");
+  EXPECT_EQ(backup().status, Status::kOk);
+}
+
+TEST_F(MessageFlow, ABackupProductsTrapIsRecordedToo) {
+  inventory_ = Load(kBackupInventory);
+  ASSERT_TRUE(inventory_);
+  intake_.SetRules(MessageRules::Build(inventory_));
+  auto done = Notification(proto::PduType::kSnmpV2Trap, "trapcomm",
+                           proto::Oid{1, 3, 6, 1, 4, 1, 99999, 0, 1});
+  EXPECT_TRUE(intake_.Trap("192.0.2.40", proto::EncodeMessage(done)).empty());
+  const auto recorded = board_.LastRecorded("backup01", "tape-ok");
+  ASSERT_TRUE(recorded);
+  EXPECT_NE(recorded->reason.find("trap from backup01: .1.3.6.1.4.1.99999.0.1"), std::string::npos)
+      << recorded->reason;
+  EXPECT_EQ(intake_.stats().changes, 0u);
+}
+
+TEST_F(MessageFlow, BackupMessagesAreRecordedEvenOverTheRate) {
+  inventory_ = Load(kBackupInventory);
+  ASSERT_TRUE(inventory_);
+  intake_.SetRules(MessageRules::Build(inventory_));
+  for (int i = 0; i < 5000; ++i) {
+    intake_.Syslog(kSyslogUdp, "192.0.2.40", "<14>1 - backup01 Veeam_MP - - - still copying");
+  }
+  EXPECT_GT(intake_.stats().rate_limited, 2000u);
+  intake_.Syslog(kSyslogUdp, "192.0.2.40",
+                 "<14>1 - backup01 Veeam_MP - - - Job nightly finished with Success");
+  EXPECT_TRUE(board_.LastRecorded("backup01", "veeam-ok"));
 }
 
 }  // namespace
