@@ -127,11 +127,18 @@ std::string MillisOf(std::string_view column) {
 }
 
 // Connecting: the caller's string wins over these defaults (they come before
-// the expanded dbname), so connect_timeout bounds a Tick unless set there.
+// the expanded dbname). connect_timeout bounds a connection attempt; over
+// TCP, tcp_user_timeout bounds a statement whose answer never comes (a
+// split network: statement_timeout is the server's and cannot help) and the
+// keepalives find a dead server on an idle session. libpq ignores the TCP
+// ones on a Unix socket.
 PGconn* ConnectDb(const std::string& conninfo, const std::string& application_name,
                   std::string* farewell) {
-  const char* keys[] = {"connect_timeout", "application_name", "dbname", nullptr};
-  const char* values[] = {"5", application_name.c_str(), conninfo.c_str(), nullptr};
+  const char* keys[] = {
+      "connect_timeout",  "tcp_user_timeout", "keepalives_idle", "keepalives_interval",
+      "keepalives_count", "application_name", "dbname",          nullptr};
+  const char* values[] = {
+      "5", "10000", "10", "5", "3", application_name.c_str(), conninfo.c_str(), nullptr};
   PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (conn != nullptr) PQsetNoticeReceiver(conn, &KeepFarewell, farewell);
   return conn;

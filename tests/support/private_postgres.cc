@@ -211,30 +211,47 @@ std::optional<int> WaitFor(pid_t pid, std::chrono::milliseconds timeout) {
   }
 }
 
-// Processes of group `pgrp` that are still running (zombies do not count:
-// they hold no shared memory, and nobody may reap them in a container).
-bool GroupAlive(pid_t pgrp) {
+// A process's state letter and parent from /proc/<pid>/stat; state 0 when
+// it is gone.
+struct ProcState {
+  char state = 0;
+  long ppid = 0;
+};
+
+ProcState ReadProcState(const std::string& pid) {
+  std::ifstream stat("/proc/" + pid + "/stat");
+  std::string content((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  // pid (comm) state ppid ...: comm may hold spaces and parentheses.
+  const auto close = content.rfind(')');
+  ProcState out;
+  if (close == std::string::npos) return out;
+  std::istringstream fields(content.substr(close + 1));
+  if (!(fields >> out.state >> out.ppid)) out.state = 0;
+  return out;
+}
+
+// The postmaster's children: its backends and helpers. Each calls setsid()
+// (so the postmaster can signal its group), hence not in the postmaster's
+// process group, and found by parent.
+std::vector<pid_t> ChildrenOf(pid_t parent) {
+  std::vector<pid_t> children;
   DIR* proc = ::opendir("/proc");
-  if (proc == nullptr) return false;
-  bool alive = false;
+  if (proc == nullptr) return children;
   while (const dirent* entry = ::readdir(proc)) {
     if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
-    std::ifstream stat(std::string("/proc/") + entry->d_name + "/stat");
-    std::string content((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-    // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses.
-    const auto close = content.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream fields(content.substr(close + 1));
-    char state = 0;
-    long ppid = 0;
-    long group = 0;
-    if (fields >> state >> ppid >> group && group == pgrp && state != 'Z' && state != 'X') {
-      alive = true;
-      break;
+    if (ReadProcState(entry->d_name).ppid == parent) {
+      children.push_back(static_cast<pid_t>(std::strtol(entry->d_name, nullptr, 10)));
     }
   }
   ::closedir(proc);
-  return alive;
+  return children;
+}
+
+// Still running: zombies do not count (they hold no shared memory, and in a
+// container nobody may reap them).
+bool Running(pid_t pid) {
+  const char state = ReadProcState(std::to_string(pid)).state;
+  return state != 0 && state != 'Z' && state != 'X';
 }
 
 }  // namespace
@@ -329,7 +346,16 @@ std::unique_ptr<PrivatePostgres> PrivatePostgres::Create(std::string* error, std
 }
 
 PrivatePostgres::~PrivatePostgres() {
-  if (running()) Kill();
+  if (running()) {
+    // Immediate shutdown: the postmaster ends its children and reaps them,
+    // leaving no orphans for an init that may not reap (containers).
+    ::kill(pid_, SIGQUIT);
+    if (WaitFor(pid_, std::chrono::seconds(10))) {
+      pid_ = 0;
+    } else {
+      Kill();
+    }
+  }
   if (!directory_.empty()) {
     std::error_code ec;
     fs::remove_all(directory_, ec);
@@ -389,16 +415,25 @@ bool PrivatePostgres::Stop(std::string* error) {
 
 void PrivatePostgres::Kill() {
   if (!running()) return;
-  // The postmaster leads its own session: the group is it and its backends.
-  const pid_t group = pid_;
-  ::kill(-group, SIGKILL);
+  // Stopped first, so that it forks no child while its children are listed;
+  // then all of them at once, as a machine that loses power would.
+  ::kill(pid_, SIGSTOP);
+  const std::vector<pid_t> children = ChildrenOf(pid_);
+  for (pid_t child : children) {
+    ::kill(-child, SIGKILL);  // a child's own group, should it have forked
+    ::kill(child, SIGKILL);
+  }
+  ::kill(-pid_, SIGKILL);
   ::waitpid(pid_, nullptr, 0);
   pid_ = 0;
   // A new postmaster refuses to start while an old backend still holds the
-  // shared memory; SIGKILL is delivered at once but taken asynchronously.
+  // shared memory, and a backend not yet gone could still answer a query:
+  // SIGKILL is sent at once but taken asynchronously.
   const auto deadline = steady_clock::now() + std::chrono::seconds(10);
-  while (GroupAlive(group) && steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(kPollInterval);
+  for (pid_t child : children) {
+    while (Running(child) && steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(kPollInterval);
+    }
   }
 }
 

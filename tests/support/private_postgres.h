@@ -23,7 +23,8 @@
 // --bindir`, then PATH.
 //
 // Thread-safety: none; one test thread drives it. The server runs in its own
-// session (setsid), dies with the test process (PR_SET_PDEATHSIG) and its
+// session (setsid), dies with the thread that started it (PR_SET_PDEATHSIG;
+// its backends follow when they see the postmaster gone) and its
 // output goes to postgres.log in the directory (LogTail shows the end).
 #pragma once
 
@@ -50,8 +51,8 @@ class PrivatePostgres {
   static std::unique_ptr<PrivatePostgres> Create(std::string* error,
                                                  std::string database = "mimamori");
 
-  /// Stops the server at once (SIGKILL to its whole session) and removes
-  /// the directory.
+  /// Stops the server at once (immediate shutdown, SIGQUIT; Kill when that
+  /// takes over 10 s) and removes the directory.
   ~PrivatePostgres();
   PrivatePostgres(const PrivatePostgres&) = delete;
   PrivatePostgres& operator=(const PrivatePostgres&) = delete;
@@ -76,8 +77,9 @@ class PrivatePostgres {
   /// until it accepts connections. False with `*error` (and the log's end)
   /// when it did not. Does nothing when already running.
   bool Start(std::string* error = nullptr);
-  /// SIGKILL to the postmaster and every backend, as a crash or an OOM kill
-  /// would; waits for the postmaster. Start afterwards runs crash recovery.
+  /// SIGKILL to the postmaster and every backend, as a power loss would;
+  /// returns when none of them runs any more. Start afterwards runs crash
+  /// recovery. The orphaned backends are left to init to reap.
   void Kill();
 
   /// Runs `sql` as the superuser on the test database (a new connection).
