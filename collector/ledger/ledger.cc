@@ -271,7 +271,10 @@ LedgerStatus Ledger::MigrateSteps(const std::vector<std::string>& steps, int fro
     const std::string what = "migrate the schema to version " + std::to_string(step + 1);
     // One transaction per step: a failed step leaves the ledger at the
     // previous version, whole.
-    if (auto err = Exec(db_->BeginWriteSql(), what)) return err;
+    if (auto err = Exec(db_->BeginWriteSql(), what)) {
+      if (db_->InTransaction()) db_->Exec("ROLLBACK");
+      return err;
+    }
     // Another process may have migrated while we waited for the lock.
     auto now_at = SchemaVersion();
     if (!now_at) {

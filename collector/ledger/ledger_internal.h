@@ -343,6 +343,12 @@ class Ledger::Savepoint {
                           what);
     active_ = !status_.has_value();
     if (active_ && own_ && write) status_ = ledger.CheckFence(what);
+    // A begin that failed half way (PostgreSQL: BEGIN done, the writers'
+    // lock timed out) must not leave an aborted transaction behind.
+    if (status_ && own_ && ledger.db_->InTransaction()) {
+      ledger.db_->Exec("ROLLBACK");
+      active_ = false;
+    }
   }
   ~Savepoint() {
     if (!active_ || !ledger_.db_->InTransaction()) return;
