@@ -17,8 +17,8 @@
 #include "collector/core/log.h"
 #include "collector/core/scheduler.h"
 #include "collector/ha/pair_member.h"
-#include "collector/ledger/ledger.h"
 #include "collector/inventory/inventory_loader.h"
+#include "collector/ledger/ledger.h"
 #include "collector/messages/message_board.h"
 #include "collector/messages/message_intake.h"
 #include "collector/messages/message_receiver.h"
@@ -281,8 +281,8 @@ int Run(const CommandLine& command_line) {
       // other loss of the lead ends this run: exiting is the one step-down
       // that cannot leave half an engine beside the new leader's.
       if (state.role != Role::kLeader && !state.error) {
-        Log(LogLevel::kError, "collector " + pair->name() +
-                                  ": no longer leads the pair (" + pair->describe() +
+        Log(LogLevel::kError, "collector " + pair->name() + ": no longer leads the pair (" +
+                                  pair->describe() +
                                   "); stopping so that only the leader runs the incident engine "
                                   "and the outbox (systemd starts this collector again, as a "
                                   "follower)");

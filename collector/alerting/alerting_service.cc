@@ -8,9 +8,9 @@
 
 #include <chrono>
 
-#include "collector/alerting/ledger_access.h"
 #include "collector/alerting/incident_engine.h"
 #include "collector/alerting/inventory_log.h"
+#include "collector/alerting/ledger_access.h"
 #include "collector/alerting/outbox.h"
 #include "collector/alerting/phone_sender.h"
 #include "collector/alerting/smtp_sender.h"

@@ -34,8 +34,14 @@ int StatusCommand(Session& session, const Words& words) {
   }
   if (!IsPostgresLocation(location)) {
     if (session.json()) {
-      std::cout << Json().BeginObject().Key("ledger").String(location).Key("pair").Null()
-                    .EndObject().str()
+      std::cout << Json()
+                       .BeginObject()
+                       .Key("ledger")
+                       .String(location)
+                       .Key("pair")
+                       .Null()
+                       .EndObject()
+                       .str()
                 << "\n";
     } else {
       std::cout << "ledger " << location
@@ -53,17 +59,28 @@ int StatusCommand(Session& session, const Words& words) {
     json.Key("members").BeginArray();
     for (const MemberStatus& m : status->members) {
       json.BeginObject()
-          .Key("name").String(m.name)
-          .Key("role").String(ToString(m.role))
-          .Key("leading").Bool(m.leading)
-          .Key("term").Number(m.term)
-          .Key("leader_since").Time(m.leader_since)
-          .Key("last_heartbeat").Time(m.last_heartbeat)
-          .Key("heartbeat_age_ms").Number(m.heartbeat_age.count())
-          .Key("seen_leader").String(m.seen_leader)
-          .Key("pid").Number(m.pid)
-          .Key("host").String(m.host)
-          .Key("started_at").Time(m.started_at)
+          .Key("name")
+          .String(m.name)
+          .Key("role")
+          .String(ToString(m.role))
+          .Key("leading")
+          .Bool(m.leading)
+          .Key("term")
+          .Number(m.term)
+          .Key("leader_since")
+          .Time(m.leader_since)
+          .Key("last_heartbeat")
+          .Time(m.last_heartbeat)
+          .Key("heartbeat_age_ms")
+          .Number(m.heartbeat_age.count())
+          .Key("seen_leader")
+          .String(m.seen_leader)
+          .Key("pid")
+          .Number(m.pid)
+          .Key("host")
+          .String(m.host)
+          .Key("started_at")
+          .Time(m.started_at)
           .EndObject();
     }
     std::cout << json.EndArray().EndObject().str() << "\n";
@@ -78,11 +95,11 @@ int StatusCommand(Session& session, const Words& words) {
               << " (term " << status->term << ")\n";
   }
   if (status->members.empty()) return kExitOk;
-  Table table({"MEMBER", "ROLE", "TERM", "HEARTBEAT", "LAG", "LEADER SEEN", "PID", "HOST",
-               "STARTED"});
+  Table table(
+      {"MEMBER", "ROLE", "TERM", "HEARTBEAT", "LAG", "LEADER SEEN", "PID", "HOST", "STARTED"});
   for (const MemberStatus& m : status->members) {
-    table.Add({m.name, m.leading ? "leader" : std::string(ToString(m.role)),
-               std::to_string(m.term), TimeOrDash(m.last_heartbeat), Age(m.heartbeat_age),
+    table.Add({m.name, m.leading ? "leader" : std::string(ToString(m.role)), std::to_string(m.term),
+               TimeOrDash(m.last_heartbeat), Age(m.heartbeat_age),
                m.seen_leader.empty() ? "-" : m.seen_leader, std::to_string(m.pid), m.host,
                TimeOrDash(m.started_at)});
   }

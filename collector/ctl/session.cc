@@ -64,7 +64,7 @@ std::optional<int> Session::OpenLedger(bool read_only) {
                                 ": does not exist (the collector creates it on its first start)");
   }
   auto opened = inventory_ ? OpenLedgerAt(path, inventory_->alerting, std::move(ledger_options))
-                          : Ledger::Open(path, std::move(ledger_options));
+                           : Ledger::Open(path, std::move(ledger_options));
   if (!opened) return Fail(kExitUsage, opened.error().message);
   ledger_.emplace(std::move(*opened));
   return std::nullopt;

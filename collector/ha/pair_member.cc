@@ -8,9 +8,7 @@ namespace mimamori::collector {
 
 namespace {
 
-double Seconds(TimePoint t) {
-  return std::chrono::duration<double>(t.time_since_epoch()).count();
-}
+double Seconds(TimePoint t) { return std::chrono::duration<double>(t.time_since_epoch()).count(); }
 
 }  // namespace
 
@@ -66,7 +64,8 @@ LeadershipState PairMember::Beat() {
   } else if (state.error) {
     description_ = "no leader: " + state.error->message;
   } else if (!state.leader.empty()) {
-    description_ = "following " + state.leader + " (term " + std::to_string(state.leader_term) + ")";
+    description_ =
+        "following " + state.leader + " (term " + std::to_string(state.leader_term) + ")";
   } else {
     description_ = "following: nobody leads";
   }
@@ -85,7 +84,8 @@ LeadershipState PairMember::Beat() {
     if (!published_leader_.empty()) {
       leader_.Remove(&leader_.Add({{"collector", name()}, {"leader", published_leader_}}));
     }
-    if (!state.leader.empty()) leader_.Add({{"collector", name()}, {"leader", state.leader}}).Set(1);
+    if (!state.leader.empty())
+      leader_.Add({{"collector", name()}, {"leader", state.leader}}).Set(1);
     published_leader_ = state.leader;
   }
   if (state.role == Role::kLeader) PublishMembers(now);

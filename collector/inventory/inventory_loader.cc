@@ -1109,7 +1109,8 @@ class InventoryDecoder {
         const bool uri = text.starts_with("postgresql://") || text.starts_with("postgres://");
         const std::size_t at = text.find('@');
         if (text.find("password=") != std::string::npos ||
-            (uri && at != std::string::npos && text.substr(0, at).find(':', 13) != std::string::npos)) {
+            (uri && at != std::string::npos &&
+             text.substr(0, at).find(':', 13) != std::string::npos)) {
           d_.Report(*conninfo,
                     "the password itself does not belong in the inventory; give password_file or "
                     "password_env");

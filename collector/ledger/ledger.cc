@@ -176,8 +176,8 @@ LedgerStatus Ledger::CheckFence(std::string_view what) {
   if (rc != SqlCode::kRow) return Error(std::string(what) + " (fencing check)", rc);
   if (const std::int64_t latest = st.Int64(0); latest != mine) {
     return Error(LedgerErrorKind::kStorage, what,
-                 "fenced: this collector led under term " + std::to_string(mine) +
-                     ", and term " + std::to_string(latest) + " has begun");
+                 "fenced: this collector led under term " + std::to_string(mine) + ", and term " +
+                     std::to_string(latest) + " has begun");
   }
   return std::nullopt;
 }
@@ -200,8 +200,7 @@ LedgerError Ledger::MissingOrWrongState(const char* table, std::int64_t id, std:
 
 LedgerResult<Ledger> Ledger::Open(const std::string& path, LedgerOptions options) {
   const bool postgres = IsPostgresLocation(path);
-  SqlOpenOptions open_options{options.read_only, options.busy_timeout,
-                              options.password.Reveal()};
+  SqlOpenOptions open_options{options.read_only, options.busy_timeout, options.password.Reveal()};
   SqlOpenResult opened =
       postgres ? OpenPostgres(path, open_options) : OpenSqlite(path, open_options);
   Ledger ledger(std::move(opened.connection), postgres ? PostgresDisplayName(path) : path,

@@ -461,9 +461,9 @@ struct LedgerOptions {
   /// it does not lead), as Leadership keeps it. When set, every write
   /// transaction checks, under the writers' lock, that no later term has
   /// begun (collector_terms) and fails with kStorage ("fenced": nothing can
-  /// be recorded, the caller keeps its work and retries) if one has, so a collector that lost the lead cannot write one row after the
-  /// new leader took over, even before it notices. The operator's writes
-  /// (mimamorictl) are not fenced.
+  /// be recorded, the caller keeps its work and retries) if one has, so a collector that lost the
+  /// lead cannot write one row after the new leader took over, even before it notices. The
+  /// operator's writes (mimamorictl) are not fenced.
   std::shared_ptr<const std::atomic<std::int64_t>> fencing_term;
 };
 

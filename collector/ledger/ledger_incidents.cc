@@ -2,7 +2,6 @@
 // and the queries over them (CLI, monthly figures).
 #include "collector/ledger/ledger.h"
 
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -219,11 +218,12 @@ LedgerStatus Ledger::AttachMonitor(const IncidentMonitor& m) {
   if (sp.status()) return sp.status();
   // ON CONFLICT DO UPDATE, not INSERT OR REPLACE: the latter would also
   // swallow CHECK and NOT NULL failures, and lose attached_at.
-  Stmt st(db_,
-          "INSERT INTO incident_monitors (incident_id, node, monitor, system, attached_at, kind, "
-          "status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (incident_id, node, monitor) "
-          "DO UPDATE SET status = excluded.status, "
-          "kind = CASE WHEN excluded.kind <> '' THEN excluded.kind ELSE incident_monitors.kind END");
+  Stmt st(
+      db_,
+      "INSERT INTO incident_monitors (incident_id, node, monitor, system, attached_at, kind, "
+      "status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (incident_id, node, monitor) "
+      "DO UPDATE SET status = excluded.status, "
+      "kind = CASE WHEN excluded.kind <> '' THEN excluded.kind ELSE incident_monitors.kind END");
   st.Bind(1, m.incident_id)
       .Bind(2, m.node)
       .Bind(3, m.monitor)

@@ -1,7 +1,6 @@
 // The outbox: reports queued, claimed, sent, retried and recovered after a crash.
 #include "collector/ledger/ledger.h"
 
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>

@@ -478,8 +478,7 @@ const std::vector<std::string>& LedgerMigrations() {
 }
 
 const std::vector<std::string>& PostgresLedgerMigrations() {
-  static const std::vector<std::string> migrations = {kPostgresSchemaV1, "", "",
-                                                      kPostgresSchemaV4};
+  static const std::vector<std::string> migrations = {kPostgresSchemaV1, "", "", kPostgresSchemaV4};
   return migrations;
 }
 

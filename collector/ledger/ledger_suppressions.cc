@@ -1,7 +1,6 @@
 // Suppression windows (監視一時抑止).
 #include "collector/ledger/ledger.h"
 
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>

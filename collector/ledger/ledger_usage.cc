@@ -1,7 +1,6 @@
 // Resource usage: daily figures per node and monitor for the monthly report.
 #include "collector/ledger/ledger.h"
 
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>

@@ -165,7 +165,8 @@ class PostgresConnection final : public SqlConnection {
   SqlCode Setup() {
     // The server's notices (an IF NOT EXISTS that found the table) are not
     // errors and must not reach stderr.
-    PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+    PQsetNoticeProcessor(
+        conn_, [](void*, const char*) {}, nullptr);
     return Exec("SET lock_timeout = " + std::to_string(busy_timeout_.count()) +
                 "; SET synchronous_commit = on; SET client_min_messages = warning");
   }
@@ -235,17 +236,15 @@ class PostgresConnection final : public SqlConnection {
   }
   std::string BeginReadSql() const override { return "BEGIN ISOLATION LEVEL REPEATABLE READ"; }
 
-  const std::vector<std::string>& Migrations() const override {
-    return PostgresLedgerMigrations();
-  }
+  const std::vector<std::string>& Migrations() const override { return PostgresLedgerMigrations(); }
   SqlCode SchemaVersion(int& version) override {
     // pg_tables, not to_regclass: a plain MVCC read sees a table another
     // process created and committed while we waited for the writers' lock;
     // to_regclass may answer from a stale catalog cache.
-    PGresult* r = Run(
-        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = current_schema() "
-        "AND tablename = 'ledger_info')",
-        {}, {});
+    PGresult* r =
+        Run("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = current_schema() "
+            "AND tablename = 'ledger_info')",
+            {}, {});
     SqlCode code = Outcome(r);
     const bool exists = code == SqlCode::kOk && PQntuples(r) == 1 && *PQgetvalue(r, 0, 0) == 't';
     PQclear(r);

@@ -179,8 +179,7 @@ SqlOpenResult OpenSqlite(const std::string& path, const SqlOpenOptions& options)
   // SQLite quietly opens a file it may not write read-only; say so now, not
   // at the first report.
   if (!options.read_only && sqlite3_db_readonly(db, "main") == 1) {
-    return fail(SqlCode::kStorage,
-                "open: the file is read-only (check its permissions and owner)");
+    return fail(SqlCode::kStorage, "open: the file is read-only (check its permissions and owner)");
   }
   if (SqlCode code = connection->Exec("PRAGMA foreign_keys = ON"); code != SqlCode::kOk) {
     return fail(code, "enable foreign keys: " + connection->ErrorMessage(code));

@@ -102,12 +102,12 @@ nodes:
     const auto log = dir_.path() / (name + "-" + std::to_string(++runs_) + ".log");
     logs_[name] = log;
     std::string error;
-    auto child = ChildProcess::Spawn({{MIMAMORI_COLLECTOR_BINARY, "--config", config_.string(),
-                                       "--collector-name", name},
-                                      log,
-                                      log,
-                                      {}},
-                                     error);
+    auto child = ChildProcess::Spawn(
+        {{MIMAMORI_COLLECTOR_BINARY, "--config", config_.string(), "--collector-name", name},
+         log,
+         log,
+         {}},
+        error);
     ASSERT_TRUE(child) << error;
     collectors_[name] = std::move(*child);
   }

@@ -24,8 +24,8 @@
 #include "collector/alerting/report_wording.h"
 #include "collector/calendar/business_calendar.h"
 #include "collector/core/clock.h"
-#include "tests/unit/alerting_test_support.h"
 #include "tests/support/test_ledger.h"
+#include "tests/unit/alerting_test_support.h"
 
 namespace mimamori::collector {
 namespace {

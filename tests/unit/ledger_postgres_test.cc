@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <chrono>
+#include <cstdio>
 #include <set>
 #include <sstream>
 #include <string>
@@ -76,12 +76,13 @@ TEST_F(LedgerPostgresTest, MakesTheSchemaInAnEmptyDatabaseOnceAndKeepsItsToken) 
     IncidentId id = *ledger.OpenIncident(Vm(kT0));
     first_id = ledger.GetReport(*ledger.EnqueueReport(Mail(id, 1)))->message_id;
   }
-  EXPECT_EQ(::mimamori::testing::PostgresQuery(location_,
-                                   "SELECT table_name FROM information_schema.tables WHERE "
-                                   "table_schema = 'public' ORDER BY table_name"),
-            "incident_affected_vms\nincident_events\nincident_monitors\nincidents\n"
-            "inventory_changes\ninventory_items\nledger_info\npending_changes\nreports\n"
-            "resource_usage\nsuppressions\n");
+  EXPECT_EQ(
+      ::mimamori::testing::PostgresQuery(location_,
+                                         "SELECT table_name FROM information_schema.tables WHERE "
+                                         "table_schema = 'public' ORDER BY table_name"),
+      "incident_affected_vms\nincident_events\nincident_monitors\nincidents\n"
+      "inventory_changes\ninventory_items\nledger_info\npending_changes\nreports\n"
+      "resource_usage\nsuppressions\n");
   Ledger ledger = OpenOrDie();
   auto second = ledger.EnqueueReport(Mail(1, 2));
   ASSERT_TRUE(second) << second.error().message;
@@ -108,7 +109,8 @@ TEST_F(LedgerPostgresTest, TwoProcessesOpeningANewDatabaseAtOnceMigrateItOnce) {
     waitpid(pid, &status, 0);
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
   }
-  EXPECT_EQ(::mimamori::testing::PostgresQuery(location_, "SELECT COUNT(*) FROM ledger_info"), "2\n");
+  EXPECT_EQ(::mimamori::testing::PostgresQuery(location_, "SELECT COUNT(*) FROM ledger_info"),
+            "2\n");
 }
 
 // Two senders on one outbox, as an HA pair's old and new leader may briefly
@@ -170,7 +172,8 @@ TEST_F(LedgerPostgresTest, TwoSendersClaimingTheSameOutboxNeverClaimAReportTwice
   }
   EXPECT_EQ(all.size(), static_cast<std::size_t>(kReports));
   EXPECT_EQ(std::set<long>(all.begin(), all.end()).size(), all.size()) << "a report claimed twice";
-  EXPECT_EQ(::mimamori::testing::PostgresQuery(location_, "SELECT status, COUNT(*) FROM reports GROUP BY 1"),
+  EXPECT_EQ(::mimamori::testing::PostgresQuery(location_,
+                                               "SELECT status, COUNT(*) FROM reports GROUP BY 1"),
             "sent|" + std::to_string(kReports) + "\n");
 }
 

@@ -169,8 +169,8 @@ class LedgerTest : public ::testing::Test {
 };
 
 // What only a SQLite file has (its pragmas, permissions, a file size limit).
-#define SQLITE_ONLY()                                                    \
-  do {                                                                   \
+#define SQLITE_ONLY()                                                 \
+  do {                                                                \
     if (on_postgres_) GTEST_SKIP() << "about the SQLite file itself"; \
   } while (0)
 
@@ -549,8 +549,8 @@ TEST_F(LedgerTest, WritesThroughAReadOnlyConnectionFail) {
   ASSERT_FALSE(opened);
   EXPECT_EQ(opened.error().kind, LedgerErrorKind::kStorage);
   EXPECT_TRUE(NamesLedger(opened.error().message));
-  EXPECT_TRUE(Contains(opened.error().message,
-                       on_postgres_ ? "read-only transaction" : "readonly"));
+  EXPECT_TRUE(
+      Contains(opened.error().message, on_postgres_ ? "read-only transaction" : "readonly"));
   EXPECT_EQ(ledger.CloseIncident(incident, kT0, "suzuki", "")->kind, LedgerErrorKind::kStorage);
 }
 

@@ -21,8 +21,8 @@
 #include "collector/calendar/business_calendar.h"
 #include "collector/inventory/inventory.h"
 #include "collector/ledger/ledger.h"
-#include "tests/unit/alerting_test_support.h"
 #include "tests/support/test_ledger.h"
+#include "tests/unit/alerting_test_support.h"
 
 namespace mimamori::collector {
 namespace {
