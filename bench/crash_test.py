@@ -20,7 +20,12 @@ mail), each received once. A failure merged into an older incident, or lost
 with a crash, has no incident of its own and counts as lost.
 
     bench/crash_test.py [--build build] [--nodes 8] [--kills 30] [--seconds 180]
-                        [--window 3] [--seed 1]
+                        [--window 3] [--seed 1] [--pair]
+
+--pair (issue 12): the ledger on a private PostgreSQL server and two
+collectors on it, an HA pair; every kill hits the current leader (the one
+killed starts again, as a follower), and the table adds the takeover times:
+from the kill to the other collector's "took the lead".
 
 Prints a table (expected / received / duplicated / lost per report kind)
 and exits 1 when anything was lost.
@@ -73,7 +78,7 @@ def tokyo_today():
     return (datetime.datetime.utcnow() + datetime.timedelta(hours=9)).date()
 
 
-def inventory(args, tmp, agent_port, smtp_port):
+def inventory(args, tmp, agent_port, smtp_port, ledger):
     today = tokyo_today()
     days = [str(today), str(today + datetime.timedelta(days=1))]
     nodes = ""
@@ -92,7 +97,7 @@ defaults:
 metrics: {{listen: "127.0.0.1:0"}}
 calendar: {{business_hours: "00:00-24:00", extra_open_days: ["{days[0]}", "{days[1]}"]}}
 alerting:
-  ledger: {tmp}/ledger.db
+  ledger: {ledger}
   templates: {args.source}/packaging/templates
   grouping_window: {args.window}s
   retry: {{initial: 1s, max: 2s}}
@@ -114,16 +119,21 @@ def watched_argument(i):
 
 
 class Collector:
-    def __init__(self, binary, config, tmp):
-        self.binary, self.config, self.tmp = binary, config, tmp
+    def __init__(self, binary, config, tmp, name=""):
+        self.binary, self.config, self.tmp, self.name = binary, config, tmp, name
         self.proc = None
         self.logs = []
 
     def start(self):
-        log = os.path.join(self.tmp, f"collector-{len(self.logs)}.log")
+        log = os.path.join(self.tmp, f"collector{self.name}-{len(self.logs)}.log")
         self.logs.append(log)
-        self.proc = subprocess.Popen([self.binary, "--config", self.config],
-                                     stdout=open(log, "wb"), stderr=subprocess.STDOUT)
+        argv = [self.binary, "--config", self.config]
+        if self.name:
+            argv += ["--collector-name", self.name]
+        self.proc = subprocess.Popen(argv, stdout=open(log, "wb"), stderr=subprocess.STDOUT)
+
+    def leads(self):
+        return bool(self.logs) and "took the lead" in self.current_log()
 
     def kill(self):
         if self.proc and self.proc.poll() is None:
@@ -168,6 +178,8 @@ def main():
     ap.add_argument("--seconds", type=int, default=180)
     ap.add_argument("--window", type=int, default=3, help="grouping window, seconds")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--pair", action="store_true",
+                    help="two collectors on a ledger in PostgreSQL; kill the leader")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     agent_bin = os.path.join(args.build, "agent", "mimamori-agent")
@@ -204,9 +216,36 @@ def main():
     if not wait_for(agent_port, 15):
         sys.exit("the agent did not start; see " + tmp + "/agent.log")
 
+    pgdir = os.path.join(tmp, "pg")
+    if args.pair:
+        fixture = os.path.join(args.source, "tests", "support", "postgres_fixture.sh")
+        subprocess.run([fixture, "start", pgdir], check=True, stdout=subprocess.DEVNULL)
+        server = f"host={pgdir} user=mimamori"
+        subprocess.run(["psql", server + " dbname=postgres", "-qc", "CREATE DATABASE mimamori"],
+                       check=True)
+        ledger = f'{{postgresql: "{server} dbname=mimamori"}}'
+    else:
+        ledger = os.path.join(tmp, "ledger.db")
+
+    def query(sql):
+        """Rows of `sql` on the ledger, as tuples of text (None for NULL)."""
+        if not args.pair:
+            con = sqlite3.connect(f"file:{ledger}?mode=ro", uri=True, timeout=5)
+            try:
+                return [tuple(None if v is None else str(v) for v in row)
+                        for row in con.execute(sql).fetchall()]
+            finally:
+                con.close()
+        out = subprocess.run(["psql", server + " dbname=mimamori", "-AtX", "-F", "\t", "-P",
+                              "null=\\N", "-c", sql], capture_output=True, text=True)
+        if out.returncode != 0:
+            raise sqlite3.Error(out.stderr)
+        return [tuple(None if v == "\\N" else v for v in line.split("\t"))
+                for line in out.stdout.splitlines()]
+
     config = os.path.join(tmp, "inventory.yaml")
     with open(config, "w", encoding="utf-8") as f:
-        f.write(inventory(args, tmp, port, smtp_port))
+        f.write(inventory(args, tmp, port, smtp_port, ledger))
 
     watched = {}
 
@@ -236,9 +275,22 @@ def main():
 
     for i in range(1, args.nodes + 1):
         start_process(i)
-    collector = Collector(collector_bin, config, tmp)
-    collector.start()
-    wait_for(lambda: "monitors; /metrics on port" in collector.current_log(), 30)
+    members = [Collector(collector_bin, config, tmp, name) for name in
+               (("col-a", "col-b") if args.pair else ("",))]
+    members[0].start()
+    wait_for(lambda: "monitors; /metrics on port" in members[0].current_log(), 30)
+    for m in members[1:]:
+        m.start()
+        wait_for(lambda: "following" in m.current_log(), 30)
+    takeovers = []  # seconds from a leader's kill to the other's lead
+
+    def leader():
+        for m in members:
+            if m.proc and m.proc.poll() is None and m.leads():
+                return m
+        return members[0]
+
+    collector = leader()
 
     kills = {"random": 0, "inside window": 0, "after restart": 0}
     deadline = time.monotonic() + args.seconds
@@ -267,6 +319,25 @@ def main():
                     kill_process(rng.choice(candidates))
                 wait_for(lambda: collector.current_log().count("OK -> CRITICAL") > seen, 10)
                 time.sleep(rng.uniform(0, args.window / 2))
+            if args.pair:
+                # The leader dies; the other takes over; the dead one comes
+                # back as a follower. "after restart": the new leader is
+                # killed again right after it took over.
+                for _ in range(2 if aim == "after restart" else 1):
+                    victim = leader()
+                    other = next(m for m in members if m is not victim)
+                    before = other.current_log().count("took the lead")
+                    killed_at = time.monotonic()
+                    victim.kill()
+                    if wait_for(lambda: other.current_log().count("took the lead") > before, 60):
+                        takeovers.append(time.monotonic() - killed_at)
+                    victim.start()
+                    wait_for(lambda: "following" in victim.current_log(), 30)
+                    if aim == "after restart":
+                        time.sleep(rng.uniform(0, 1.5))
+                collector = leader()
+                kills[aim] += 1
+                continue
             collector.kill()
             kills[aim] += 1
             time.sleep(rng.uniform(0, 3))  # down time: failures change meanwhile
@@ -281,29 +352,30 @@ def main():
         time.sleep(MIN_EPISODE)
         for i in range(1, args.nodes + 1):
             start_process(i)
-        db = os.path.join(tmp, "ledger.db")
 
         def settled():
             try:
-                con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
-                open_incidents = con.execute(
-                    "SELECT COUNT(*) FROM incidents WHERE status = 'open'").fetchone()[0]
-                unsent = con.execute(
-                    "SELECT COUNT(*) FROM reports WHERE status <> 'sent'").fetchone()[0]
+                open_incidents = int(query(
+                    "SELECT COUNT(*) FROM incidents WHERE status = 'open'")[0][0])
+                unsent = int(query("SELECT COUNT(*) FROM reports WHERE status <> 'sent'")[0][0])
                 try:
-                    pending = con.execute("SELECT COUNT(*) FROM pending_changes").fetchone()[0]
+                    pending = int(query("SELECT COUNT(*) FROM pending_changes")[0][0])
                 except sqlite3.OperationalError:
                     pending = 0  # a collector before ledger v3 (for a before/after run)
-                con.close()
                 return open_incidents == 0 and unsent == 0 and pending == 0
             except sqlite3.Error:
                 return False
 
         ok = wait_for(settled, 120, 0.5)
         time.sleep(3)  # what a late duplicate would need
-        collector.stop()
+        for m in members:
+            m.stop()
     finally:
-        collector.kill()
+        for m in members:
+            m.kill()
+        if args.pair:
+            subprocess.run([os.path.join(args.source, "tests", "support", "postgres_fixture.sh"),
+                            "stop", pgdir], stdout=subprocess.DEVNULL)
         for i in list(watched):
             kill_process(i)
         agent.terminate()
@@ -314,7 +386,7 @@ def main():
     # "OK -> CRITICAL" inside them; one it never saw, e.g. while it was down
     # for all of it, no tool could report). Each must be one incident
     # detected inside it, with its reports.
-    logs = collector.all_logs()
+    logs = "".join(m.all_logs() for m in members)
     stamp = r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)([+-]\d{4})"
     confirmations = {}
     for m in re.finditer(stamp + r" warning node=vm(\d+) monitor=process:p\d+: OK -> ", logs):
@@ -334,12 +406,13 @@ def main():
             if n is not None:
                 confirmed.add((i, n))
 
-    con = sqlite3.connect(os.path.join(tmp, "ledger.db"))
     covering = {}  # incident id -> (node, episode) it was detected in
     late = []  # recorded recovery - true end, seconds
-    for incident, node, detected, closed in con.execute(
+    for incident, node, detected, closed in query(
             "SELECT i.id, m.node, i.detected_at, i.closed_at FROM incidents i "
             "JOIN incident_monitors m ON m.incident_id = i.id WHERE m.monitor LIKE 'process:%'"):
+        incident, detected = int(incident), int(detected)
+        closed = None if closed is None else int(closed)
         i = int(node[2:])
         n = episode_of(i, detected / 1000.0)
         if n is None:
@@ -349,10 +422,9 @@ def main():
         if closed is not None and end is not None:
             late.append(closed / 1000.0 - end)
     phone_duty_of = {}
-    for incident, message_id in con.execute(
+    for incident, message_id in query(
             "SELECT incident_id, message_id FROM reports WHERE channel = 'phone' AND kind = 'first'"):
-        phone_duty_of["<on-duty." + message_id[1:]] = incident
-    con.close()
+        phone_duty_of["<on-duty." + message_id[1:]] = int(incident)
     covered = set(covering.values())
     extra_incidents = len(covering) - len(covered)  # two incidents for one failure
 
@@ -376,7 +448,12 @@ def main():
 
     expected = len(confirmed)
     lost_incidents = len(confirmed - covered)
-    print(f"crash test: {args.nodes} nodes, {args.seconds} s at most, seed {args.seed}, "
+    if takeovers:
+        takeovers.sort()
+        print(f"takeovers after a leader's kill -9: {len(takeovers)}, median "
+              f"{takeovers[len(takeovers) // 2]:.1f} s, max {takeovers[-1]:.1f} s "
+              "(the spec: within one ping cycle, 60 s)")
+    print(f"crash test{' (HA pair, ledger on PostgreSQL)' if args.pair else ''}: {args.nodes} nodes, {args.seconds} s at most, seed {args.seed}, "
           f"grouping window {args.window} s; kills: " +
           ", ".join(f"{k} {v}" for k, v in kills.items()) + f"; settled: {ok}")
     print(f"{'':16}{'expected':>10}{'received':>10}{'duplicated':>12}{'lost':>6}")

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "collector/alerting/alerting_service.h"
+#include "collector/alerting/ledger_access.h"
 #include "collector/calendar/business_calendar.h"
 #include "collector/core/json.h"
 #include "collector/core/log.h"
@@ -215,12 +216,19 @@ int Run(const CommandLine& command_line) {
     LeadershipOptions leadership_options;
     leadership_options.collector_name = CollectorName(command_line.collector_name);
     leadership_options.clock = &clock;
+    if (std::string why = ReadLedgerPassword(inventory->alerting, leadership_options.password);
+        !why.empty()) {
+      Log(LogLevel::kError, "HA pair: " + why);
+      return 1;
+    }
+    Secret password = leadership_options.password;
     auto leadership = Leadership::Open(inventory->alerting.ledger, leadership_options);
     if (!leadership) {
       Log(LogLevel::kError, "HA pair: " + leadership.error().message);
       return 1;
     }
-    pair.emplace(std::move(*leadership), inventory->alerting.ledger, clock, metrics.registry());
+    pair.emplace(std::move(*leadership), inventory->alerting.ledger, std::move(password), clock,
+                 metrics.registry());
     if (!FollowUntilLeading(io, *pair, notifier, notified)) return 0;
   }
   MessageReceiver message_receiver(message_intake);

@@ -9,6 +9,11 @@
 
 namespace mimamori::collector {
 
+/// The PostgreSQL ledger's password from alerting.ledger's password_file or
+/// password_env into `password` (left empty when neither is given). "" on
+/// success, else where the password should be (never what it is).
+std::string ReadLedgerPassword(const AlertingSettings& alerting, Secret& password);
+
 /// Opens `location` (a SQLite file or a PostgreSQL connection string) with
 /// `options`; for PostgreSQL the password comes from the inventory's
 /// alerting.ledger password_file / password_env when one is given. The

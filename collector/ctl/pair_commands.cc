@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "collector/alerting/ledger_access.h"
 #include "collector/ctl/commands.h"
 #include "collector/ctl/format.h"
 #include "collector/ha/leadership.h"
@@ -28,9 +29,14 @@ int StatusCommand(Session& session, const Words& words) {
                                 "\nusage: " + kStatusUsage);
   }
   std::string location = session.options().ledger;
-  if (location.empty()) {
-    if (auto failed = session.LoadInventory()) return *failed;
-    location = session.inventory()->alerting.ledger;
+  if (auto failed = session.LoadInventory(location.empty())) return *failed;
+  if (location.empty()) location = session.inventory()->alerting.ledger;
+  Secret password;
+  if (session.inventory()) {
+    if (std::string why = ReadLedgerPassword(session.inventory()->alerting, password);
+        !why.empty()) {
+      return Fail(kExitUsage, why);
+    }
   }
   if (!IsPostgresLocation(location)) {
     if (session.json()) {
@@ -49,7 +55,7 @@ int StatusCommand(Session& session, const Words& words) {
     }
     return kExitOk;
   }
-  auto status = ReadMembers(location, session.now());
+  auto status = ReadMembers(location, session.now(), password);
   if (!status) return Fail(kExitRefused, status.error().message);
   if (session.json()) {
     Json json;

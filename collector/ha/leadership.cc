@@ -133,12 +133,25 @@ std::string MillisOf(std::string_view column) {
 // keepalives find a dead server on an idle session. libpq ignores the TCP
 // ones on a Unix socket.
 PGconn* ConnectDb(const std::string& conninfo, const std::string& application_name,
-                  std::string* farewell) {
-  const char* keys[] = {
-      "connect_timeout",  "tcp_user_timeout", "keepalives_idle", "keepalives_interval",
-      "keepalives_count", "application_name", "dbname",          nullptr};
-  const char* values[] = {
-      "5", "10000", "10", "5", "3", application_name.c_str(), conninfo.c_str(), nullptr};
+                  std::string* farewell, const Secret& password = Secret()) {
+  const char* keys[] = {"connect_timeout",
+                        "tcp_user_timeout",
+                        "keepalives_idle",
+                        "keepalives_interval",
+                        "keepalives_count",
+                        "application_name",
+                        "dbname",
+                        "password",
+                        nullptr};
+  const char* values[] = {"5",
+                          "10000",
+                          "10",
+                          "5",
+                          "3",
+                          application_name.c_str(),
+                          conninfo.c_str(),
+                          password.empty() ? nullptr : password.Reveal().c_str(),
+                          nullptr};
   PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (conn != nullptr) PQsetNoticeReceiver(conn, &KeepFarewell, farewell);
   return conn;
@@ -203,24 +216,6 @@ std::string_view LeadershipErrorKindName(LeadershipErrorKind kind) {
 }
 
 std::string_view ToString(Role role) { return kRoleNames[static_cast<std::size_t>(role)]; }
-
-std::string DescribeConninfo(const std::string& conninfo) {
-  char* error = nullptr;
-  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
-  // The parser's message may quote the string, password and all: not shown.
-  if (error != nullptr) PQfreemem(error);
-  if (options == nullptr) return "postgresql (invalid connection string)";
-  std::string out = "postgresql";
-  for (const char* keyword : {"host", "hostaddr", "port", "dbname", "user"}) {
-    for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
-      if (std::string_view(o->keyword) == keyword && o->val != nullptr && *o->val != '\0') {
-        out += std::string(" ") + keyword + "=" + o->val;
-      }
-    }
-  }
-  PQconninfoFree(options);
-  return out;
-}
 
 // ---------------------------------------------------------------------------
 // Leadership
@@ -303,8 +298,8 @@ std::optional<LeadershipError> Leadership::Connect() {
   Disconnect();
   if (farewell_ == nullptr) farewell_ = std::make_unique<std::string>();  // moved from
   farewell_->clear();
-  PGconn* conn =
-      ConnectDb(conninfo_, "mimamori-collector " + options_.collector_name, farewell_.get());
+  PGconn* conn = ConnectDb(conninfo_, "mimamori-collector " + options_.collector_name,
+                           farewell_.get(), options_.password);
   if (conn == nullptr) return Fail(LeadershipErrorKind::kConnection, "connect", "out of memory");
   if (PQstatus(conn) != CONNECTION_OK) {
     auto error = Fail(LeadershipErrorKind::kConnection, "connect", ConnError(conn));
@@ -575,7 +570,8 @@ void Leadership::Shutdown(TimePoint now) {
 // ---------------------------------------------------------------------------
 // Status
 
-LeadershipResult<PairStatus> ReadMembers(const std::string& conninfo, TimePoint now) {
+LeadershipResult<PairStatus> ReadMembers(const std::string& conninfo, TimePoint now,
+                                         const Secret& password) {
   const std::string description = DescribeConninfo(conninfo);
   auto fail = [&description](PGconn* conn, std::string_view step) {
     const bool alive = PQstatus(conn) == CONNECTION_OK;
@@ -583,7 +579,7 @@ LeadershipResult<PairStatus> ReadMembers(const std::string& conninfo, TimePoint 
         alive ? LeadershipErrorKind::kQuery : LeadershipErrorKind::kConnection,
         "pair status, " + description + ": " + std::string(step) + ": " + ConnError(conn)};
   };
-  PgConn conn(ConnectDb(conninfo, "mimamorictl", nullptr));
+  PgConn conn(ConnectDb(conninfo, "mimamorictl", nullptr, password));
   if (conn == nullptr) {
     return LeadershipError{LeadershipErrorKind::kConnection,
                            "pair status, " + description + ": connect: out of memory"};

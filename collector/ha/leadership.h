@@ -37,6 +37,8 @@
 #include <vector>
 
 #include "collector/core/clock.h"
+#include "collector/core/conninfo.h"
+#include "collector/core/secret.h"
 
 struct pg_conn;
 
@@ -134,6 +136,9 @@ struct LeadershipOptions {
   /// lock; the connection string's connect_timeout limits connecting
   /// (default here: 5 s when the string sets none).
   std::chrono::milliseconds statement_timeout{10000};
+  /// The password (alerting.ledger's password_file or password_env), apart
+  /// from the connection string, which appears in messages.
+  Secret password{};
 };
 
 /// What one Tick saw.
@@ -288,12 +293,7 @@ struct PairStatus {
 /// Reads the pair's status on a connection of its own (closed before it
 /// returns). Nothing to read (no collector has run) is an empty status, not
 /// an error. `now` computes the ages.
-LeadershipResult<PairStatus> ReadMembers(const std::string& conninfo, TimePoint now);
-
-/// "postgresql host=db1 port=5432 dbname=mimamori user=collector": the
-/// connection string's host, hostaddr, port, dbname and user, for messages;
-/// never its password. "postgresql (invalid connection string)" when it
-/// does not parse.
-std::string DescribeConninfo(const std::string& conninfo);
+LeadershipResult<PairStatus> ReadMembers(const std::string& conninfo, TimePoint now,
+                                         const Secret& password = Secret());
 
 }  // namespace mimamori::collector

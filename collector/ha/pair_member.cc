@@ -19,10 +19,11 @@ std::string CollectorName(const std::string& configured) {
   return host;
 }
 
-PairMember::PairMember(Leadership leadership, std::string conninfo, const Clock& clock,
-                       prometheus::Registry& registry)
+PairMember::PairMember(Leadership leadership, std::string conninfo, Secret password,
+                       const Clock& clock, prometheus::Registry& registry)
     : leadership_(std::move(leadership)),
       conninfo_(std::move(conninfo)),
+      password_(std::move(password)),
       clock_(clock),
       leading_(prometheus::BuildGauge()
                    .Name("mimamori_ha_leading")
@@ -93,7 +94,7 @@ LeadershipState PairMember::Beat() {
 }
 
 void PairMember::PublishMembers(TimePoint now) {
-  auto status = ReadMembers(conninfo_, now);
+  auto status = ReadMembers(conninfo_, now, password_);
   if (!status) return;  // the next beat tries again; Tick has reported the connection
   for (const MemberStatus& m : status->members) {
     heartbeat_age_.Add({{"collector", name()}, {"member", m.name}})

@@ -32,7 +32,7 @@ class PairMember {
   /// leader's session ended, well inside one ping cycle (60 s).
   static constexpr std::chrono::seconds kHeartbeat{5};
 
-  PairMember(Leadership leadership, std::string conninfo, const Clock& clock,
+  PairMember(Leadership leadership, std::string conninfo, Secret password, const Clock& clock,
              prometheus::Registry& registry);
 
   /// One heartbeat: Tick, log what changed (naming the collector and the
@@ -54,6 +54,7 @@ class PairMember {
 
   Leadership leadership_;
   std::string conninfo_;
+  Secret password_;
   const Clock& clock_;
   std::string description_;
   std::string last_logged_;

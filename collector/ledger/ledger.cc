@@ -9,6 +9,7 @@
 #include <map>
 #include <system_error>
 
+#include "collector/core/conninfo.h"
 #include "collector/ledger/ledger_internal.h"
 
 namespace mimamori::collector {
@@ -203,7 +204,7 @@ LedgerResult<Ledger> Ledger::Open(const std::string& path, LedgerOptions options
   SqlOpenOptions open_options{options.read_only, options.busy_timeout, options.password.Reveal()};
   SqlOpenResult opened =
       postgres ? OpenPostgres(path, open_options) : OpenSqlite(path, open_options);
-  Ledger ledger(std::move(opened.connection), postgres ? PostgresDisplayName(path) : path,
+  Ledger ledger(std::move(opened.connection), postgres ? DescribeConninfo(path) : path,
                 std::move(options), postgres);
   if (ledger.db_ == nullptr) {
     return ledger.Error(LedgerErrorKind::kStorage, "open", opened.error);

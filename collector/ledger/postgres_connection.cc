@@ -295,40 +295,32 @@ SqlCode PostgresStatement::Step() {
 
 }  // namespace
 
-std::string PostgresDisplayName(const std::string& conninfo) {
-  char* error = nullptr;
-  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
-  if (options == nullptr) {
-    PQfreemem(error);
-    return "postgresql (unreadable connection string)";
-  }
-  std::string name = "postgresql";
-  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
-    if (o->val == nullptr || *o->val == '\0' || std::string(o->keyword) == "password") continue;
-    name += ' ';
-    name += o->keyword;
-    name += '=';
-    name += o->val;
-  }
-  PQconninfoFree(options);
-  return name;
-}
-
 SqlOpenResult OpenPostgres(const std::string& conninfo, const SqlOpenOptions& options) {
   SqlOpenResult result;
   char* parse_error = nullptr;
   PQconninfoOption* parsed = PQconninfoParse(conninfo.c_str(), &parse_error);
   if (parsed == nullptr) {
     result.code = SqlCode::kSqlError;
-    result.error = "read the connection string: " + Trimmed(parse_error);
+    // libpq's message may quote the string, password and all: not shown.
+    result.error = "the connection string does not parse (key=value pairs or a postgresql:// URI)";
     PQfreemem(parse_error);
     return result;
   }
   PQconninfoFree(parsed);
   // expand_dbname: `dbname` carries the whole connection string; the
   // password comes apart from it, so it is never in what we print.
-  std::vector<const char*> keys = {"dbname", "application_name", "connect_timeout"};
-  std::vector<const char*> values = {conninfo.c_str(), "mimamori", "10"};
+  // The caller's string wins over these defaults (they come before the
+  // expanded dbname): connect_timeout bounds a connection attempt; over TCP,
+  // tcp_user_timeout bounds a statement whose answer never comes (a split
+  // network) and the keepalives find a dead server on an idle session.
+  std::vector<const char*> keys = {"application_name",
+                                   "connect_timeout",
+                                   "tcp_user_timeout",
+                                   "keepalives_idle",
+                                   "keepalives_interval",
+                                   "keepalives_count",
+                                   "dbname"};
+  std::vector<const char*> values = {"mimamori", "10", "10000", "10", "5", "3", conninfo.c_str()};
   if (!options.password.empty()) {
     keys.push_back("password");
     values.push_back(options.password.c_str());

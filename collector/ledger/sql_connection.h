@@ -120,7 +120,4 @@ SqlOpenResult OpenSqlite(const std::string& path, const SqlOpenOptions& options)
 /// A PostgreSQL database by a libpq connection string (URI or key=value).
 SqlOpenResult OpenPostgres(const std::string& conninfo, const SqlOpenOptions& options);
 
-/// `conninfo` without its password, for messages and logs.
-std::string PostgresDisplayName(const std::string& conninfo);
-
 }  // namespace mimamori::collector::ledger_internal

@@ -8,13 +8,16 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "collector/ha/leadership.h"
 #include "collector/ledger/ledger.h"
 #include "tests/support/private_postgres.h"
 #include "tests/support/test_ledger.h"
@@ -193,6 +196,50 @@ TEST_F(LedgerPostgresTest, APasswordNeverAppearsInAnError) {
   ASSERT_FALSE(inline_password);
   EXPECT_EQ(inline_password.error().message.find("inline-s3cret"), std::string::npos)
       << inline_password.error().message;
+}
+
+// The HA pair's fence: a leader's write goes in only while its term is the
+// latest; once another collector took the lead, nothing more of it is
+// recorded (and reads still work).
+TEST_F(LedgerPostgresTest, WritesOfALeaderWhoseTermWasSupersededAreRefused) {
+  LeadershipOptions a_options;
+  a_options.collector_name = "col-a";
+  auto a = Leadership::Open(location_, a_options);
+  ASSERT_TRUE(a) << a.error().message;
+  ASSERT_EQ(a->Tick(kT0).role, Role::kLeader);
+  auto term = std::make_shared<std::atomic<std::int64_t>>(a->term());
+  LedgerOptions fenced;
+  fenced.fencing_term = term;
+  Ledger ledger = OpenOrDie(fenced);
+  auto id = ledger.OpenIncident(Vm(kT0));
+  ASSERT_TRUE(id) << id.error().message;
+
+  // a's session is lost; b takes the lead under the next term. a has not
+  // noticed yet: its term is still set.
+  a->Shutdown(kT0);
+  LeadershipOptions b_options;
+  b_options.collector_name = "col-b";
+  auto b = Leadership::Open(location_, b_options);
+  ASSERT_TRUE(b) << b.error().message;
+  ASSERT_EQ(b->Tick(kT0).role, Role::kLeader);
+  ASSERT_GT(b->term(), term->load());
+
+  auto late = ledger.EnqueueReport(Mail(*id, 1));
+  ASSERT_FALSE(late);
+  EXPECT_EQ(late.error().kind, LedgerErrorKind::kStorage);
+  EXPECT_NE(late.error().message.find("fenced: this collector led under term"), std::string::npos)
+      << late.error().message;
+  auto tx = ledger.Begin();
+  ASSERT_FALSE(tx);
+  EXPECT_NE(tx.error().message.find("fenced"), std::string::npos) << tx.error().message;
+  EXPECT_TRUE(ledger.GetIncident(*id));  // reads are not fenced
+  EXPECT_EQ(ledger.Timeline(*id)->reports.size(), 0u);
+
+  // Not leading at all (term 0) is refused too; the new term is accepted.
+  term->store(0);
+  EXPECT_FALSE(ledger.EnqueueReport(Mail(*id, 1)));
+  term->store(b->term());
+  EXPECT_TRUE(ledger.EnqueueReport(Mail(*id, 1)));
 }
 
 // A collector outlives a PostgreSQL restart: calls fail while it is down
