@@ -31,6 +31,7 @@ Prints a table (expected / received / duplicated / lost per report kind)
 and exits 1 when anything was lost.
 """
 import argparse
+import atexit
 import datetime
 import email
 import email.policy
@@ -218,8 +219,11 @@ def main():
 
     pgdir = os.path.join(tmp, "pg")
     if args.pair:
+        os.chmod(tmp, 0o755)  # the server runs as nobody when we are root
         fixture = os.path.join(args.source, "tests", "support", "postgres_fixture.sh")
         subprocess.run([fixture, "start", pgdir], check=True, stdout=subprocess.DEVNULL)
+        # Stopped at exit, after the counts have read the ledger.
+        atexit.register(subprocess.run, [fixture, "stop", pgdir], stdout=subprocess.DEVNULL)
         server = f"host={pgdir} user=mimamori"
         subprocess.run(["psql", server + " dbname=postgres", "-qc", "CREATE DATABASE mimamori"],
                        check=True)
@@ -373,9 +377,7 @@ def main():
     finally:
         for m in members:
             m.kill()
-        if args.pair:
-            subprocess.run([os.path.join(args.source, "tests", "support", "postgres_fixture.sh"),
-                            "stop", pgdir], stdout=subprocess.DEVNULL)
+
         for i in list(watched):
             kill_process(i)
         agent.terminate()

@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "collector/core/clock.h"
+#include "collector/core/result.h"
 #include "collector/core/conninfo.h"
 #include "collector/core/secret.h"
 
@@ -72,26 +73,7 @@ struct LeadershipError {
 
 /// A value or a LeadershipError.
 template <typename T>
-class [[nodiscard]] LeadershipResult {
- public:
-  LeadershipResult(T value) : v_(std::move(value)) {}                // NOLINT: implicit by design
-  LeadershipResult(LeadershipError error) : v_(std::move(error)) {}  // NOLINT: implicit by design
-
-  bool ok() const { return v_.index() == 0; }
-  explicit operator bool() const { return ok(); }
-  /// Precondition: ok(). Misuse throws std::bad_variant_access.
-  T& value() { return std::get<0>(v_); }
-  const T& value() const { return std::get<0>(v_); }
-  T& operator*() { return value(); }
-  const T& operator*() const { return value(); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  /// Precondition: !ok().
-  const LeadershipError& error() const { return std::get<1>(v_); }
-
- private:
-  std::variant<T, LeadershipError> v_;
-};
+using LeadershipResult = Result<T, LeadershipError>;
 
 // ---------------------------------------------------------------------------
 // Schema

@@ -40,6 +40,7 @@
 
 #include "collector/core/check.h"
 #include "collector/core/incident_terms.h"
+#include "collector/core/result.h"
 #include "collector/core/secret.h"
 #include "collector/core/state_change.h"
 
@@ -99,26 +100,7 @@ using LedgerStatus = std::optional<LedgerError>;
 
 /// A value or a LedgerError (std::expected is C++23).
 template <typename T>
-class [[nodiscard]] LedgerResult {
- public:
-  LedgerResult(T value) : v_(std::move(value)) {}            // NOLINT: implicit by design
-  LedgerResult(LedgerError error) : v_(std::move(error)) {}  // NOLINT: implicit by design
-
-  bool ok() const { return v_.index() == 0; }
-  explicit operator bool() const { return ok(); }
-  /// Precondition: ok(). Misuse throws std::bad_variant_access.
-  T& value() { return std::get<0>(v_); }
-  const T& value() const { return std::get<0>(v_); }
-  T& operator*() { return value(); }
-  const T& operator*() const { return value(); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  /// Precondition: !ok().
-  const LedgerError& error() const { return std::get<1>(v_); }
-
- private:
-  std::variant<T, LedgerError> v_;
-};
+using LedgerResult = Result<T, LedgerError>;
 
 // ---------------------------------------------------------------------------
 // Rows
