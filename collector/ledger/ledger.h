@@ -674,10 +674,10 @@ class Ledger {
   /// is not after its row's newest sample is ignored without error: the
   /// collector offers its latest snapshot repeatedly, and one check must not
   /// count twice. Within one call the same rule holds in vector order, so
-  /// pass samples of one node/monitor oldest first. One prepared statement
-  /// serves the whole vector: 50,000 samples (10,000 nodes x 5 monitors) are
-  /// one transaction and one fsync. kInvalidArgument, and nothing recorded,
-  /// when a node or monitor is empty or a value is not finite.
+  /// pass samples of one node/monitor oldest first. Statements of up to 250
+  /// samples each serve the whole vector: 50,000 samples (10,000 nodes x 5
+  /// monitors) are 200 statements, one transaction and one fsync. kInvalidArgument, and nothing
+  /// recorded, when a node or monitor is empty or a value is not finite.
   LedgerStatus RecordResourceUsage(const std::vector<ResourceSample>& samples);
   /// Figures per node and monitor over the Tokyo days d with
   /// date(from) <= d < date(to) (dates in Asia/Tokyo; the rows are daily, so

@@ -5,7 +5,11 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <optional>
+#include <set>
+#include <string_view>
 #include <system_error>
+#include <tuple>
 
 #include "collector/ledger/ledger_internal.h"
 
@@ -45,27 +49,66 @@ LedgerStatus Ledger::RecordResourceUsage(const std::vector<ResourceSample>& samp
   if (samples.empty()) return std::nullopt;
   Savepoint sp(*this, true, what);
   if (sp.status()) return sp.status();
-  // The WHERE on the update is the "same sample twice" rule: an offer not
-  // newer than the row's last sample changes nothing.
-  Stmt st(db_,
-          "INSERT INTO resource_usage (node, monitor, day, samples, sum, max, last_at) "
-          "VALUES (?1, ?2, ?3, 1, ?4, ?4, ?5) "
-          "ON CONFLICT (node, monitor, day) DO UPDATE SET samples = resource_usage.samples + 1, "
-          "sum = resource_usage.sum + excluded.sum, "
-          "max = CASE WHEN excluded.max > resource_usage.max THEN excluded.max "
-          "ELSE resource_usage.max END, last_at = excluded.last_at "
-          "WHERE excluded.last_at > resource_usage.last_at");
-  for (const auto& sample : samples) {
-    st.Reset();
-    st.Bind(1, sample.node)
-        .Bind(2, sample.monitor)
-        .Bind(3, TokyoDay(sample.at))
-        .Bind(4, sample.value)
-        .Bind(5, sample.at);
-    SqlCode rc = st.Step();
-    if (rc != SqlCode::kDone) {
-      return Error(what + " (" + sample.node + "/" + sample.monitor + ")", rc);
+  // Up to kRowsPerStatement samples per INSERT: one round trip (and, on
+  // PostgreSQL, one prepared statement) for many rows. A node/monitor/day
+  // appears at most once per statement, since one statement may not update
+  // a row twice; a repeat starts the next statement, so order is kept.
+  constexpr std::size_t kRowsPerStatement = 250;
+  auto sql_for = [](std::size_t rows) {
+    std::string sql =
+        "INSERT INTO resource_usage (node, monitor, day, samples, sum, max, last_at) "
+        "VALUES ";
+    for (std::size_t r = 0; r < rows; ++r) {
+      const std::size_t p = 5 * r;
+      sql += (r ? ", (?" : "(?") + std::to_string(p + 1) + ", ?" + std::to_string(p + 2) + ", ?" +
+             std::to_string(p + 3) + ", 1, ?" + std::to_string(p + 4) + ", ?" +
+             std::to_string(p + 4) + ", ?" + std::to_string(p + 5) + ")";
     }
+    // The WHERE on the update is the "same sample twice" rule: an offer not
+    // newer than the row's last sample changes nothing.
+    return sql +
+           " ON CONFLICT (node, monitor, day) DO UPDATE SET samples = resource_usage.samples + 1, "
+           "sum = resource_usage.sum + excluded.sum, "
+           "max = CASE WHEN excluded.max > resource_usage.max THEN excluded.max "
+           "ELSE resource_usage.max END, last_at = excluded.last_at "
+           "WHERE excluded.last_at > resource_usage.last_at";
+  };
+  std::optional<Stmt> full;  // reused for every full statement
+  bool full_ran = false;
+  std::vector<std::string> days(samples.size());
+  for (std::size_t i = 0; i < samples.size(); ++i) days[i] = TokyoDay(samples[i].at);
+  std::size_t first = 0;
+  while (first < samples.size()) {
+    std::set<std::tuple<std::string_view, std::string_view, std::string_view>> keys;
+    std::size_t end = first;
+    while (end < samples.size() && end - first < kRowsPerStatement &&
+           keys.emplace(samples[end].node, samples[end].monitor, days[end]).second) {
+      ++end;
+    }
+    const std::size_t rows = end - first;
+    std::optional<Stmt> partial;
+    Stmt* st = nullptr;
+    if (rows == kRowsPerStatement) {
+      if (!full) full.emplace(db_, sql_for(rows));
+      st = &*full;
+      if (full_ran) st->Reset();
+      full_ran = true;
+    } else {
+      st = &partial.emplace(db_, sql_for(rows));
+    }
+    for (std::size_t r = 0; r < rows; ++r) {
+      const ResourceSample& sample = samples[first + r];
+      const int p = static_cast<int>(5 * r);
+      st->Bind(p + 1, sample.node)
+          .Bind(p + 2, sample.monitor)
+          .Bind(p + 3, days[first + r])
+          .Bind(p + 4, sample.value)
+          .Bind(p + 5, sample.at);
+    }
+    if (SqlCode rc = st->Step(); rc != SqlCode::kDone) {
+      return Error(what + " (from " + samples[first].node + "/" + samples[first].monitor + ")", rc);
+    }
+    first = end;
   }
   return sp.Release();
 }
