@@ -1,9 +1,12 @@
 #include "collector/run.h"
 
+#include <unistd.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <csignal>
 #include <cstdio>
 #include <functional>
 #include <iostream>
@@ -88,19 +91,31 @@ int PrintOnce(const std::vector<MonitorState>& states, bool json) {
 /// A follower of the HA pair waits here, beating, until it leads (true) or
 /// a signal stops it (false). It is "ready" for systemd while it waits: a
 /// standby is a normal state, not a start that hangs.
+/// A SIGHUP meanwhile (systemctl reload) sets `reload_asked`: the leader
+/// then reloads once it runs.
 bool FollowUntilLeading(boost::asio::io_context& io, PairMember& pair,
                         const sdnotify::ServiceNotifier& notifier,
-                        const std::function<void(const std::string&)>& notified) {
+                        const std::function<void(const std::string&)>& notified,
+                        bool& reload_asked) {
   if (pair.Beat().role == Role::kLeader) return true;
   notified(notifier.Ready("standby: " + pair.describe()));
   bool leading = false;
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
-    if (ec) return;
-    Log(LogLevel::kInfo, "stopping on signal " + std::to_string(signal) + " while following");
-    notified(notifier.Stopping());
-    io.stop();
-  });
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& ec, int signal) {
+        if (ec) return;
+        if (signal == SIGHUP) {
+          Log(LogLevel::kInfo,
+              "reload while following: the inventory is read again when this collector leads");
+          reload_asked = true;
+          signals.async_wait(on_signal);
+          return;
+        }
+        Log(LogLevel::kInfo, "stopping on signal " + std::to_string(signal) + " while following");
+        notified(notifier.Stopping());
+        io.stop();
+      };
+  signals.async_wait(on_signal);
   boost::asio::steady_timer timer(io);
   std::function<void()> beat = [&] {
     timer.expires_after(PairMember::kHeartbeat);
@@ -212,6 +227,7 @@ int Run(const CommandLine& command_line) {
   // With the ledger on PostgreSQL this collector is a member of an HA pair:
   // it follows until it leads (collector/ha/pair_member.h).
   std::optional<PairMember> pair;
+  bool reload_asked = false;
   if (IsPostgresLocation(inventory->alerting.ledger)) {
     LeadershipOptions leadership_options;
     leadership_options.collector_name = CollectorName(command_line.collector_name);
@@ -229,7 +245,7 @@ int Run(const CommandLine& command_line) {
     }
     pair.emplace(std::move(*leadership), inventory->alerting.ledger, std::move(password), clock,
                  metrics.registry());
-    if (!FollowUntilLeading(io, *pair, notifier, notified)) return 0;
+    if (!FollowUntilLeading(io, *pair, notifier, notified, reload_asked)) return 0;
   }
   MessageReceiver message_receiver(message_intake);
   if (inventory->messages.enabled) {
@@ -401,6 +417,8 @@ int Run(const CommandLine& command_line) {
         signals.async_wait(on_signal);
       };
   signals.async_wait(on_signal);
+  // Asked while following: the reload runs now, on the normal path.
+  if (reload_asked) ::kill(::getpid(), SIGHUP);
   io.run();
   vcenter.Stop();
   alerting.Stop();

@@ -182,6 +182,11 @@ TEST_F(HaPairTest, KillingTheLeaderHandsOverWithinOnePingCycleWithEveryReportSen
       << Logs();
   StartCollector("col-b");
   ASSERT_TRUE(WaitUntil([&] { return Logged("col-b", "following col-a"); }, 30s)) << Logs();
+  // systemctl reload of the follower: it keeps following, and reloads when
+  // it leads.
+  ::kill(collectors_["col-b"].pid(), SIGHUP);
+  ASSERT_TRUE(WaitUntil([&] { return Logged("col-b", "reload while following"); }, 10s)) << Logs();
+  EXPECT_TRUE(collectors_["col-b"].Running());
 
   // The process fails: the leader opens the incident and sends its first
   // report (mail, and the phone duty to the on-duty mail).
@@ -195,6 +200,7 @@ TEST_F(HaPairTest, KillingTheLeaderHandsOverWithinOnePingCycleWithEveryReportSen
       << Logs();
   const auto takeover = std::chrono::steady_clock::now() - killed;
   EXPECT_LT(takeover, 60s) << "the spec's ping cycle";
+  EXPECT_TRUE(WaitUntil([&] { return Logged("col-b", "configuration reloaded"); }, 20s)) << Logs();
   std::cout << "[ takeover ] "
             << std::chrono::duration_cast<std::chrono::milliseconds>(takeover).count()
             << " ms after kill -9 of the leader\n";
