@@ -293,27 +293,23 @@ int Run(const CommandLine& command_line) {
   // restarts the collector.
   const auto watchdog_period = notifier.watchdog_ping_period();
   auto next_watchdog = std::chrono::steady_clock::now();
-  auto next_beat = std::chrono::steady_clock::now() + PairMember::kHeartbeat;
   int exit_code = 0;
+  if (pair) pair->StartHeartbeat();
   std::function<void()> loop = [&] {
-    if (pair && std::chrono::steady_clock::now() >= next_beat) {
-      next_beat = std::chrono::steady_clock::now() + PairMember::kHeartbeat;
-      const LeadershipState state = pair->Beat();
-      // PostgreSQL out of reach: nothing can be recorded or sent by anyone,
-      // so the engine holds its work (its writes are fenced meanwhile) and
-      // this collector takes the lead again when the server is back. Any
-      // other loss of the lead ends this run: exiting is the one step-down
-      // that cannot leave half an engine beside the new leader's.
-      if (state.role != Role::kLeader && !state.error) {
-        Log(LogLevel::kError, "collector " + pair->name() + ": no longer leads the pair (" +
-                                  pair->describe() +
-                                  "); stopping so that only the leader runs the incident engine "
-                                  "and the outbox (systemd starts this collector again, as a "
-                                  "follower)");
-        exit_code = 3;
-        io.stop();
-        return;
-      }
+    // PostgreSQL out of reach: nothing can be recorded or sent by anyone, so
+    // the engine holds its work (its writes are fenced meanwhile) and this
+    // collector takes the lead again when the server is back. Any other loss
+    // of the lead ends this run: exiting is the one step-down that cannot
+    // leave half an engine beside the new leader's.
+    if (pair && pair->lost_lead()) {
+      Log(LogLevel::kError, "collector " + pair->name() + ": no longer leads the pair (" +
+                                pair->describe() +
+                                "); stopping so that only the leader runs the incident engine "
+                                "and the outbox (systemd starts this collector again, as a "
+                                "follower)");
+      exit_code = 3;
+      io.stop();
+      return;
     }
     if (watchdog_period.count() > 0 && std::chrono::steady_clock::now() >= next_watchdog) {
       notified(notifier.WatchdogPing());
@@ -422,6 +418,7 @@ int Run(const CommandLine& command_line) {
   io.run();
   vcenter.Stop();
   alerting.Stop();
+  if (pair) pair->StopHeartbeat();
   if (pair && exit_code == 0) pair->Leave();
   return exit_code;
 }

@@ -155,8 +155,12 @@ void Scheduler::Start(Entry& entry, TimePoint now, std::shared_ptr<std::function
     post_([this, monitor, key, now, started, on_done, report = std::move(report)] {
       --running_;
       const auto duration = std::chrono::steady_clock::now() - started;
+      // Whichever monitor holds the key now: a reload during the check
+      // carried `running` over to its new monitor, which waits for this
+      // completion (a check of the old one overlapping a check of the new
+      // one would judge the node twice).
       auto it = entries_.find(key);
-      if (it != entries_.end() && it->second.monitor == monitor) it->second.running = false;
+      if (it != entries_.end()) it->second.running = false;
       const bool current = it != entries_.end();
       if (current) {
         // Judged at completion time (never before the start, even if the

@@ -49,7 +49,41 @@ PairMember::PairMember(Leadership leadership, std::string conninfo, Secret passw
                                "by the leader")
                          .Register(registry)) {}
 
+PairMember::~PairMember() { StopHeartbeat(); }
+
+void PairMember::StartHeartbeat() {
+  heartbeat_ = std::thread([this] {
+    std::unique_lock lock(wake_mutex_);
+    while (!wake_.wait_for(lock, kHeartbeat, [this] { return stopping_; })) {
+      lock.unlock();
+      const LeadershipState state = Beat();
+      if (state.role != Role::kLeader && !state.error) lost_lead_ = true;
+      lock.lock();
+    }
+  });
+}
+
+void PairMember::StopHeartbeat() {
+  {
+    std::lock_guard lock(wake_mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (heartbeat_.joinable()) heartbeat_.join();
+}
+
+void PairMember::Leave() {
+  std::lock_guard lock(mutex_);
+  leadership_.Shutdown(clock_.Now());
+}
+
+std::string PairMember::describe() const {
+  std::lock_guard lock(mutex_);
+  return description_;
+}
+
 LeadershipState PairMember::Beat() {
+  std::lock_guard lock(mutex_);
   const TimePoint now = clock_.Now();
   const LeadershipState state = leadership_.Tick(now);
   term_now_->store(state.role == Role::kLeader ? state.term : 0);

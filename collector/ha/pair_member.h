@@ -17,9 +17,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "collector/core/clock.h"
 #include "collector/ha/leadership.h"
@@ -34,17 +37,27 @@ class PairMember {
 
   PairMember(Leadership leadership, std::string conninfo, Secret password, const Clock& clock,
              prometheus::Registry& registry);
+  ~PairMember();
+  PairMember(const PairMember&) = delete;
+  PairMember& operator=(const PairMember&) = delete;
 
   /// One heartbeat: Tick, log what changed (naming the collector and the
   /// term), update the fencing term and the gauges.
   LeadershipState Beat();
-  bool leading() const { return leadership_.IsLeader(); }
+  /// While leading: beats on a thread of its own, so a PostgreSQL that does
+  /// not answer (a beat may wait for connect_timeout) never stalls
+  /// monitoring. The run loop asks lost_lead() at each turn.
+  void StartHeartbeat();
+  void StopHeartbeat();
+  /// Set by the heartbeat thread when another collector took the lead (not
+  /// when PostgreSQL is out of reach: then the lead comes back with it).
+  bool lost_lead() const { return lost_lead_.load(); }
   /// Leaves the pair cleanly (stopping on a signal): the lead is handed over
   /// at once instead of when the server notices the session is gone.
-  void Leave() { leadership_.Shutdown(clock_.Now()); }
+  void Leave();
   const std::string& name() const { return leadership_.collector_name(); }
   /// "following col-a (term 4)" / "leading (term 5)" / "no leader: why".
-  const std::string& describe() const { return description_; }
+  std::string describe() const;
   /// The term the ledger's writes are fenced with (LedgerOptions), kept
   /// current by Beat: 0 while not leading.
   std::shared_ptr<const std::atomic<std::int64_t>> fencing_term() const { return term_now_; }
@@ -66,6 +79,12 @@ class PairMember {
   std::string published_leader_;
   std::shared_ptr<std::atomic<std::int64_t>> term_now_ =
       std::make_shared<std::atomic<std::int64_t>>(0);
+  mutable std::mutex mutex_;  // Beat and Leave (leadership_), description_
+  std::mutex wake_mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::atomic<bool> lost_lead_{false};
+  std::thread heartbeat_;
 };
 
 /// The collector's name in the pair: `configured`, else the host name.

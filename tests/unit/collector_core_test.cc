@@ -411,6 +411,27 @@ TEST_F(SchedulerTest, ReloadKeepsScheduleAndState) {
   EXPECT_EQ(changes[0].to, Status::kCritical);
 }
 
+// A reload while a check is in flight: the new monitor waits for that
+// check, and runs again once it completed (it used to wait forever: the
+// completion cleared only the old monitor's mark).
+TEST_F(SchedulerTest, AReloadDuringACheckKeepsTheMonitorRunningAfterIt) {
+  auto slow = Add("prod01", "process", 60s);
+  slow->hold = true;
+  Install();
+  RunFor(61s);
+  ASSERT_EQ(slow->starts, 1);
+  monitors_.clear();
+  auto again = Add("prod01", "process", 60s);
+  Install();
+  RunFor(60s);
+  EXPECT_EQ(again->starts, 0) << "must not overlap the old monitor's check";
+  slow->pending[0](CheckReport{});
+  Pump();
+  RunFor(61s);
+  EXPECT_GE(again->starts, 1) << "the monitor stopped after a reload during its check";
+  EXPECT_EQ(scheduler_.running(), 0u);
+}
+
 TEST_F(SchedulerTest, RunAllOnceStartsEverythingAndReportsCompletion) {
   auto a = Add("prod01", "ping", 60s);
   auto b = Add("dev01", "resource", 300s);
