@@ -9,15 +9,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 cmake --build "$build" --target alerting_bench >/dev/null
-python=/usr/bin/python3
-port=$($python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-$python -m aiosmtpd -n -l "127.0.0.1:$port" -c aiosmtpd.handlers.Sink &
-smtp=$!
-trap 'kill $smtp 2>/dev/null || true' EXIT
-for _ in $(seq 50); do
-  (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-  sleep 0.1
-done
+. bench/smtp_sink.sh
+start_smtp_sink
+trap 'kill $smtp_pid 2>/dev/null || true' EXIT
+port=$smtp_port
 out=$("$build/bench/alerting_bench" --smtp "smtp://127.0.0.1:$port" \
   --templates packaging/templates --rounds 20 --hosts 10 --vms-per-host 100)
 get() { echo "$out" | awk -v k="$1" '$1 == k {print $2}'; }

@@ -12,16 +12,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 cmake --build "$build" --target alerting_bench >/dev/null
-python=/usr/bin/python3
-port=$($python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-$python -m aiosmtpd -n -l "127.0.0.1:$port" -c aiosmtpd.handlers.Sink &
-smtp=$!
+. bench/smtp_sink.sh
+start_smtp_sink
+port=$smtp_port
 pgdir=$(mktemp -d /tmp/mimamori-ledger-bench.XXXXXX)
-trap 'kill $smtp 2>/dev/null || true; tests/support/postgres_fixture.sh stop "$pgdir" >/dev/null 2>&1 || true' EXIT
-for _ in $(seq 50); do
-  (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-  sleep 0.1
-done
+chmod 755 "$pgdir"  # the server runs as nobody when we are root
+trap 'kill $smtp_pid 2>/dev/null || true; tests/support/postgres_fixture.sh stop "$pgdir" >/dev/null 2>&1 || true' EXIT
 tests/support/postgres_fixture.sh start "$pgdir" >/dev/null
 psql "host=$pgdir user=mimamori dbname=postgres" -qc "CREATE DATABASE bench" >/dev/null
 run() {
