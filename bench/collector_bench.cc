@@ -56,9 +56,12 @@ namespace {
 using namespace mimamori::collector;
 using Clock = std::chrono::steady_clock;
 
-// The simulator's node addresses: node i is 127.2.(i / 250).(i % 250 + 1).
+// The simulator's node addresses: node i is 127.2.(i / 250).(i % 250 + 1),
+// continuing in 127.3 past 64,000 nodes.
 std::string AddressOf(int node) {
-  return "127.2." + std::to_string(node / 250) + "." + std::to_string(node % 250 + 1);
+  const int block = node / 250;  // past 127.2.255.x the addresses go on in 127.3
+  return "127." + std::to_string(2 + block / 256) + "." + std::to_string(block % 256) + "." +
+         std::to_string(node % 250 + 1);
 }
 
 double CpuSeconds() {
@@ -291,7 +294,7 @@ int main(int argc, char** argv) {
       return Usage();
     }
   }
-  if (nodes < 1 || nodes > 62500 || port <= 0 || port > 65535) return Usage();
+  if (nodes < 1 || nodes > 2 * 256 * 250 || port <= 0 || port > 65535) return Usage();
   if (exporter_targets <= 0) exporter_targets = nodes;
 
   // The inventory: every node watched for resources and three processes.

@@ -55,20 +55,23 @@ void OnSignal(int) { g_stop = true; }
 
 // ------------------------------------------------------------------ nodes
 
+// 127.2.0.1 ... 127.3.255.250: 250 nodes per /24, 512 of them (128,000).
 constexpr std::uint32_t kFirstAddress = (127u << 24) | (2u << 16);  // 127.2.0.0
+constexpr int kMaxNodes = 2 * 256 * 250;
 
 std::uint32_t AddressOf(int node) {
-  return kFirstAddress | (static_cast<std::uint32_t>(node / 250) << 8) |
+  return kFirstAddress + (static_cast<std::uint32_t>(node / 250) << 8) +
          static_cast<std::uint32_t>(node % 250 + 1);
 }
 
 // The node an address belongs to, or -1.
 int NodeOf(std::uint32_t address, int nodes) {
-  if ((address & 0xffff0000u) != kFirstAddress) return -1;
-  const int high = static_cast<int>((address >> 8) & 0xff);
-  const int low = static_cast<int>(address & 0xff);
-  if (low < 1 || low > 250) return -1;
-  const int node = high * 250 + low - 1;
+  if (address < kFirstAddress) return -1;
+  const std::uint32_t offset = address - kFirstAddress;
+  const int block = static_cast<int>(offset >> 8);
+  const int low = static_cast<int>(offset & 0xff);
+  if (block >= kMaxNodes / 250 || low < 1 || low > 250) return -1;
+  const int node = block * 250 + low - 1;
   return node < nodes ? node : -1;
 }
 
@@ -445,7 +448,7 @@ int main(int argc, char** argv) {
       return Usage();
     }
   }
-  if (nodes < 1 || nodes > 250 * 256 || port < 0 || port > 65535) return Usage();
+  if (nodes < 1 || nodes > kMaxNodes || port < 0 || port > 65535) return Usage();
 
   const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
   const int one = 1;
