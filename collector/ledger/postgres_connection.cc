@@ -86,6 +86,14 @@ std::string Trimmed(const char* text) {
 
 class PostgresConnection;
 
+/// libpq's parameter values: the text of each, NULL for a null.
+std::vector<const char*> ValuePointers(const std::vector<std::optional<std::string>>& params) {
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+  return values;
+}
+
 class PostgresStatement final : public SqlStatement {
  public:
   PostgresStatement(PostgresConnection& connection, const std::string& sql)
@@ -106,6 +114,9 @@ class PostgresStatement final : public SqlStatement {
   void BindNull(int i) override { Set(i, std::nullopt, 0); }
 
   SqlCode Step() override;
+  /// Runs the statement once: as it is the first time, prepared (once per
+  /// session) from the second on. Leaves the result in result_.
+  SqlCode Execute();
   // A statement run again is a loop (50,000 resource samples in one
   // transaction): from its second run on it is prepared once on the server,
   // so each run skips the parse and the plan.
@@ -203,9 +214,7 @@ class PostgresConnection final : public SqlConnection {
   }
   PGresult* RunPrepared(const std::string& name,
                         const std::vector<std::optional<std::string>>& params) {
-    std::vector<const char*> values;
-    values.reserve(params.size());
-    for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+    const std::vector<const char*> values = ValuePointers(params);
     return PQexecPrepared(conn_, name.c_str(), static_cast<int>(params.size()), values.data(),
                           nullptr, nullptr, 0);
   }
@@ -219,9 +228,7 @@ class PostgresConnection final : public SqlConnection {
   PGresult* Run(const std::string& sql, const std::vector<std::optional<std::string>>& params,
                 const std::vector<Oid>& types) {
     Reconnect();
-    std::vector<const char*> values;
-    values.reserve(params.size());
-    for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+    const std::vector<const char*> values = ValuePointers(params);
     return PQexecParams(conn_, sql.c_str(), static_cast<int>(params.size()), types.data(),
                         values.data(), nullptr, nullptr, 0);
   }
@@ -319,25 +326,29 @@ PostgresStatement::~PostgresStatement() {
   }
 }
 
-SqlCode PostgresStatement::Step() {
-  if (result_ == nullptr && reused_) {
-    if (prepared_name_.empty() || prepared_session_ != connection_.session()) {
-      prepared_name_ = connection_.NextStatementName();
-      failed_ = connection_.PrepareNamed(prepared_name_, sql_, types_);
-      if (failed_ != SqlCode::kOk) {
-        prepared_name_.clear();
-        return failed_;
-      }
-      prepared_session_ = connection_.session();
-    }
-    result_ = connection_.RunPrepared(prepared_name_, params_);
-    failed_ = connection_.Outcome(result_);
-    if (failed_ != SqlCode::kOk) return failed_;
-    rows_ = PQresultStatus(result_) == PGRES_TUPLES_OK ? PQntuples(result_) : 0;
-    row_ = -1;
-  } else if (result_ == nullptr) {
+SqlCode PostgresStatement::Execute() {
+  if (!reused_) {
     result_ = connection_.Run(sql_, params_, types_);
-    failed_ = connection_.Outcome(result_);
+    return connection_.Outcome(result_);
+  }
+  // Reconnect first: a new session has none of our prepared statements.
+  connection_.Reconnect();
+  if (prepared_name_.empty() || prepared_session_ != connection_.session()) {
+    prepared_name_ = connection_.NextStatementName();
+    if (const SqlCode code = connection_.PrepareNamed(prepared_name_, sql_, types_);
+        code != SqlCode::kOk) {
+      prepared_name_.clear();
+      return code;
+    }
+    prepared_session_ = connection_.session();
+  }
+  result_ = connection_.RunPrepared(prepared_name_, params_);
+  return connection_.Outcome(result_);
+}
+
+SqlCode PostgresStatement::Step() {
+  if (result_ == nullptr) {
+    failed_ = Execute();
     if (failed_ != SqlCode::kOk) return failed_;
     rows_ = PQresultStatus(result_) == PGRES_TUPLES_OK ? PQntuples(result_) : 0;
     row_ = -1;
