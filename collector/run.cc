@@ -237,14 +237,12 @@ int Run(const CommandLine& command_line) {
       Log(LogLevel::kError, "HA pair: " + why);
       return 1;
     }
-    Secret password = leadership_options.password;
     auto leadership = Leadership::Open(inventory->alerting.ledger, leadership_options);
     if (!leadership) {
       Log(LogLevel::kError, "HA pair: " + leadership.error().message);
       return 1;
     }
-    pair.emplace(std::move(*leadership), inventory->alerting.ledger, std::move(password), clock,
-                 metrics.registry());
+    pair.emplace(std::move(*leadership), clock, metrics.registry());
     if (!FollowUntilLeading(io, *pair, notifier, notified, reload_asked)) return 0;
   }
   MessageReceiver message_receiver(message_intake);

@@ -570,31 +570,28 @@ void Leadership::Shutdown(TimePoint now) {
 // ---------------------------------------------------------------------------
 // Status
 
-LeadershipResult<PairStatus> ReadMembers(const std::string& conninfo, TimePoint now,
-                                         const Secret& password) {
-  const std::string description = DescribeConninfo(conninfo);
-  auto fail = [&description](PGconn* conn, std::string_view step) {
+namespace {
+
+// The pair's status read on `conn`, a connection to the pair's database.
+LeadershipResult<PairStatus> ReadPairStatus(PGconn* conn, const std::string& description,
+                                            TimePoint now) {
+  auto fail = [&description, conn](std::string_view step) {
     const bool alive = PQstatus(conn) == CONNECTION_OK;
     return LeadershipError{
         alive ? LeadershipErrorKind::kQuery : LeadershipErrorKind::kConnection,
         "pair status, " + description + ": " + std::string(step) + ": " + ConnError(conn)};
   };
-  PgConn conn(ConnectDb(conninfo, "mimamorictl", nullptr, password));
-  if (conn == nullptr) {
-    return LeadershipError{LeadershipErrorKind::kConnection,
-                           "pair status, " + description + ": connect: out of memory"};
-  }
-  if (PQstatus(conn.get()) != CONNECTION_OK) return fail(conn.get(), "connect");
+  if (PQstatus(conn) != CONNECTION_OK) return fail("connect");
 
   PairStatus status;
-  PgResult exists(PQexec(conn.get(),
+  PgResult exists(PQexec(conn,
                          "SELECT to_regclass('collector_terms') IS NOT NULL"
                          " AND to_regclass('collector_members') IS NOT NULL"));
-  if (!Succeeded(exists)) return fail(conn.get(), "look for the tables");
+  if (!Succeeded(exists)) return fail("look for the tables");
   if (PQgetvalue(exists.get(), 0, 0)[0] != 't') return status;  // no collector has run here
 
-  PgResult leader = QueryLeader(conn.get());
-  if (!Succeeded(leader)) return fail(conn.get(), "read the leader");
+  PgResult leader = QueryLeader(conn);
+  if (!Succeeded(leader)) return fail("read the leader");
   const LeaderRow row = ParseLeader(leader.get());
   status.term = row.term;
   if (row.held && !row.leader.empty()) {
@@ -606,8 +603,8 @@ LeadershipResult<PairStatus> ReadMembers(const std::string& conninfo, TimePoint 
                                  MillisOf("last_heartbeat") + ", seen_leader, " +
                                  MillisOf("seen_leader_heartbeat") + ", pid, host, " +
                                  MillisOf("started_at") + " FROM collector_members ORDER BY name";
-  PgResult members(PQexec(conn.get(), sql.c_str()));
-  if (!Succeeded(members)) return fail(conn.get(), "read the members");
+  PgResult members(PQexec(conn, sql.c_str()));
+  if (!Succeeded(members)) return fail("read the members");
   const PGresult* r = members.get();
   for (int i = 0; i < PQntuples(r); ++i) {
     MemberStatus m;
@@ -626,6 +623,26 @@ LeadershipResult<PairStatus> ReadMembers(const std::string& conninfo, TimePoint 
     status.members.push_back(std::move(m));
   }
   return status;
+}
+
+}  // namespace
+
+LeadershipResult<PairStatus> ReadMembers(const std::string& conninfo, TimePoint now,
+                                         const Secret& password) {
+  const std::string description = DescribeConninfo(conninfo);
+  PgConn conn(ConnectDb(conninfo, "mimamorictl", nullptr, password));
+  if (conn == nullptr) {
+    return LeadershipError{LeadershipErrorKind::kConnection,
+                           "pair status, " + description + ": connect: out of memory"};
+  }
+  return ReadPairStatus(conn.get(), description, now);
+}
+
+LeadershipResult<PairStatus> Leadership::Members(TimePoint now) {
+  if (conn_ == nullptr) {
+    return Fail(LeadershipErrorKind::kConnection, "pair status", "not connected");
+  }
+  return ReadPairStatus(conn_, description_, now);
 }
 
 }  // namespace mimamori::collector

@@ -37,8 +37,8 @@
 #include <vector>
 
 #include "collector/core/clock.h"
-#include "collector/core/result.h"
 #include "collector/core/conninfo.h"
+#include "collector/core/result.h"
 #include "collector/core/secret.h"
 
 struct pg_conn;
@@ -154,6 +154,8 @@ struct LeadershipState {
 ///
 /// Errors: values, never exceptions. A lost PostgreSQL is not fatal: the
 /// leader steps down, every Tick reports the error and retries.
+struct PairStatus;
+
 class Leadership {
  public:
   /// Checks the options and the connection string, connects and creates the
@@ -203,6 +205,10 @@ class Leadership {
   /// The dedicated connection's backend pid (pg_stat_activity.pid); 0 when
   /// not connected.
   int backend_pid() const;
+
+  /// The pair's status (ReadMembers) on this collector's own session: no
+  /// connection of its own for each heartbeat of the leader.
+  LeadershipResult<PairStatus> Members(TimePoint now);
 
  private:
   Leadership(std::string conninfo, std::string description, LeadershipOptions options);

@@ -19,11 +19,8 @@ std::string CollectorName(const std::string& configured) {
   return host;
 }
 
-PairMember::PairMember(Leadership leadership, std::string conninfo, Secret password,
-                       const Clock& clock, prometheus::Registry& registry)
+PairMember::PairMember(Leadership leadership, const Clock& clock, prometheus::Registry& registry)
     : leadership_(std::move(leadership)),
-      conninfo_(std::move(conninfo)),
-      password_(std::move(password)),
       clock_(clock),
       leading_(prometheus::BuildGauge()
                    .Name("mimamori_ha_leading")
@@ -128,7 +125,7 @@ LeadershipState PairMember::Beat() {
 }
 
 void PairMember::PublishMembers(TimePoint now) {
-  auto status = ReadMembers(conninfo_, now, password_);
+  auto status = leadership_.Members(now);
   if (!status) return;  // the next beat tries again; Tick has reported the connection
   for (const MemberStatus& m : status->members) {
     heartbeat_age_.Add({{"collector", name()}, {"member", m.name}})

@@ -35,8 +35,7 @@ class PairMember {
   /// leader's session ended, well inside one ping cycle (60 s).
   static constexpr std::chrono::seconds kHeartbeat{5};
 
-  PairMember(Leadership leadership, std::string conninfo, Secret password, const Clock& clock,
-             prometheus::Registry& registry);
+  PairMember(Leadership leadership, const Clock& clock, prometheus::Registry& registry);
   ~PairMember();
   PairMember(const PairMember&) = delete;
   PairMember& operator=(const PairMember&) = delete;
@@ -66,8 +65,6 @@ class PairMember {
   void PublishMembers(TimePoint now);
 
   Leadership leadership_;
-  std::string conninfo_;
-  Secret password_;
   const Clock& clock_;
   std::string description_;
   std::string last_logged_;

@@ -201,6 +201,23 @@ TEST_F(HaPairTest, KillingTheLeaderHandsOverWithinOnePingCycleWithEveryReportSen
   const auto takeover = std::chrono::steady_clock::now() - killed;
   EXPECT_LT(takeover, 60s) << "the spec's ping cycle";
   EXPECT_TRUE(WaitUntil([&] { return Logged("col-b", "configuration reloaded"); }, 20s)) << Logs();
+  // The new leader's /metrics: it leads, and sees the dead member's lag.
+  std::smatch port;
+  const std::string log_b = Log("col-b");
+  ASSERT_TRUE(std::regex_search(log_b, port, std::regex("/metrics on port (\\d+)"))) << log_b;
+  const std::string url = "http://127.0.0.1:" + port[1].str() + "/metrics";
+  std::string metrics;
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        metrics = RunCommand({"curl", "-s", url}).out;
+        return metrics.find(
+                   "mimamori_ha_member_heartbeat_age_seconds{collector=\"col-b\","
+                   "member=\"col-a\"}") != std::string::npos;
+      },
+      20s))
+      << metrics;
+  EXPECT_NE(metrics.find("mimamori_ha_leading{collector=\"col-b\"} 1"), std::string::npos)
+      << metrics;
   std::cout << "[ takeover ] "
             << std::chrono::duration_cast<std::chrono::milliseconds>(takeover).count()
             << " ms after kill -9 of the leader\n";
