@@ -91,21 +91,21 @@ LeadershipState PairMember::Beat() {
   } else if (state.change == LeadershipChange::kSteppedDown) {
     Log(LogLevel::kError, me + "lost the lead (" + state.step_down_reason + ")");
   }
+  std::string description;
   if (state.role == Role::kLeader) {
-    description_ = "leading (term " + std::to_string(state.term) + ")";
+    description = "leading (term " + std::to_string(state.term) + ")";
   } else if (state.error) {
-    description_ = "no leader: " + state.error->message;
+    description = "no leader: " + state.error->message;
   } else if (!state.leader.empty()) {
-    description_ =
-        "following " + state.leader + " (term " + std::to_string(state.leader_term) + ")";
+    description = "following " + state.leader + " (term " + std::to_string(state.leader_term) + ")";
   } else {
-    description_ = "following: nobody leads";
+    description = "following: nobody leads";
   }
   // Said when it changes, not every 5 seconds.
-  if (description_ != last_logged_ && state.change == LeadershipChange::kNone) {
-    Log(state.error ? LogLevel::kWarning : LogLevel::kInfo, me + description_);
+  if (description != description_ && state.change == LeadershipChange::kNone) {
+    Log(state.error ? LogLevel::kWarning : LogLevel::kInfo, me + description);
   }
-  last_logged_ = description_;
+  description_ = std::move(description);
 
   leading_.Add({{"collector", name()}}).Set(state.role == Role::kLeader ? 1 : 0);
   term_.Add({{"collector", name()}})

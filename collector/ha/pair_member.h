@@ -67,7 +67,6 @@ class PairMember {
   Leadership leadership_;
   const Clock& clock_;
   std::string description_;
-  std::string last_logged_;
   prometheus::Family<prometheus::Gauge>& leading_;
   prometheus::Family<prometheus::Gauge>& term_;
   prometheus::Family<prometheus::Gauge>& leader_since_;
