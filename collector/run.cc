@@ -1,7 +1,5 @@
 #include "collector/run.h"
 
-#include <unistd.h>
-
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -21,6 +19,8 @@
 #include "collector/core/log.h"
 #include "collector/core/scheduler.h"
 #include "collector/ha/pair_member.h"
+#include "collector/ha/shard_link.h"
+#include "collector/ha/shard_plan.h"
 #include "collector/inventory/inventory_loader.h"
 #include "collector/ledger/ledger.h"
 #include "collector/messages/message_board.h"
@@ -88,53 +88,121 @@ int PrintOnce(const std::vector<MonitorState>& states, bool json) {
   return failed ? 1 : 0;
 }
 
-/// A follower of the HA pair waits here, beating, until it leads (true) or
-/// a signal stops it (false). It is "ready" for systemd while it waits: a
-/// standby is a normal state, not a start that hangs.
-/// A SIGHUP meanwhile (systemctl reload) sets `reload_asked`: the leader
-/// then reloads once it runs.
-bool FollowUntilLeading(boost::asio::io_context& io, PairMember& pair,
-                        const sdnotify::ServiceNotifier& notifier,
-                        const std::function<void(const std::string&)>& notified,
-                        bool& reload_asked) {
-  if (pair.Beat().role == Role::kLeader) return true;
-  notified(notifier.Ready("standby: " + pair.describe()));
-  bool leading = false;
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
-  std::function<void(const boost::system::error_code&, int)> on_signal =
-      [&](const boost::system::error_code& ec, int signal) {
-        if (ec) return;
-        if (signal == SIGHUP) {
-          Log(LogLevel::kInfo,
-              "reload while following: the inventory is read again when this collector leads");
-          reload_asked = true;
-          signals.async_wait(on_signal);
-          return;
-        }
-        Log(LogLevel::kInfo, "stopping on signal " + std::to_string(signal) + " while following");
-        notified(notifier.Stopping());
-        io.stop();
-      };
-  signals.async_wait(on_signal);
-  boost::asio::steady_timer timer(io);
-  std::function<void()> beat = [&] {
-    timer.expires_after(PairMember::kHeartbeat);
-    timer.async_wait([&](const boost::system::error_code& ec) {
-      if (ec) return;
-      if (notifier.watchdog_ping_period().count() > 0) notified(notifier.WatchdogPing());
-      if (pair.Beat().role == Role::kLeader) {
-        leading = true;
-        io.stop();
-        return;
-      }
-      notified(notifier.Notify("STATUS=standby: " + pair.describe()));
-      beat();
-    });
-  };
-  beat();
-  io.run();
-  io.restart();
-  return leading;
+std::vector<std::string> NodeNames(const Inventory& inventory) {
+  std::vector<std::string> names;
+  names.reserve(inventory.nodes.size());
+  for (const Node& n : inventory.nodes) names.push_back(n.name);
+  return names;
+}
+
+/// Sharding (a pair on PostgreSQL): installs this collector's monitors, those
+/// of the nodes of its share and, while it leads, those that run on the
+/// leader only (shard_plan.h), whenever the share, the role or the
+/// inventory changes. The new nodes of a share are installed only once the
+/// ledger has said what they inherit (ShardLink::ReadInherited), so the
+/// tracker carries on where their previous collector stopped, as after a
+/// restart: their open incidents close at their first OK check.
+class SharePlanner {
+ public:
+  SharePlanner(boost::asio::io_context& io, PairMember& pair, ShardLink& link, Scheduler& scheduler,
+               StateTracker& tracker, CollectorMetrics& metrics, MonitorServices& services,
+               std::shared_ptr<const Inventory> inventory)
+      : io_(io),
+        pair_(pair),
+        link_(link),
+        scheduler_(scheduler),
+        tracker_(tracker),
+        metrics_(metrics),
+        services_(services),
+        inventory_(std::move(inventory)) {}
+
+  /// At every turn of the loop: takes a new share when the heartbeat read one.
+  void Turn() {
+    const std::int64_t generation = pair_.share_generation();
+    if (generation == requested_) return;
+    requested_ = generation;
+    std::shared_ptr<const ShardShare> share = pair_.share();
+    std::set<std::string> nodes(share->nodes.begin(), share->nodes.end());
+    std::set<std::string> added;
+    for (const std::string& n : nodes) {
+      if (!nodes_.contains(n)) added.insert(n);
+    }
+    if (added.empty()) {
+      Install(share->generation, std::move(nodes), {});
+      return;
+    }
+    link_.ReadInherited(std::move(added),
+                        [this, generation = share->generation,
+                         nodes = std::move(nodes)](std::vector<InheritedState> states) mutable {
+                          boost::asio::post(io_, [this, generation, nodes = std::move(nodes),
+                                                  states = std::move(states)]() mutable {
+                            Install(generation, std::move(nodes), std::move(states));
+                          });
+                        });
+  }
+
+  /// A new inventory (reload, vCenter placement) or role, on the same share.
+  void Replan(std::shared_ptr<const Inventory> inventory, bool leading) {
+    inventory_ = std::move(inventory);
+    leading_ = leading;
+    Install(installed_, nodes_, {});
+  }
+
+  /// Presumes what the leader's ledger says was failing, for the monitors
+  /// this collector runs (the rest are other collectors' to carry on).
+  void Presume(const std::vector<InheritedState>& inherited) {
+    std::set<std::pair<std::string, std::string>> first;
+    for (const InheritedState& s : inherited) {
+      if (!nodes_.contains(s.node) && !(leading_ && RunsOnLeaderOnly(s.kind))) continue;
+      tracker_.Presume(s.node, s.monitor, s.kind, s.status, s.since);
+      first.insert({s.node, s.kind});
+    }
+    scheduler_.CheckSoon(first);
+    metrics_.PublishStates(tracker_.Current());
+  }
+
+  std::size_t share_size() const { return nodes_.size(); }
+
+ private:
+  void Install(std::int64_t generation, std::set<std::string> nodes,
+               std::vector<InheritedState> inherited) {
+    // A share read after this one was installed already: this one is stale.
+    if (generation < installed_) return;
+    installed_ = generation;
+    nodes_ = std::move(nodes);
+    scheduler_.SetPlan(MonitorsOfShare(CreateMonitors(*inventory_, services_), nodes_, leading_),
+                       inventory_, std::make_shared<const BusinessCalendar>(inventory_->calendar));
+    if (!inherited.empty()) Presume(inherited);
+  }
+
+  boost::asio::io_context& io_;
+  PairMember& pair_;
+  ShardLink& link_;
+  Scheduler& scheduler_;
+  StateTracker& tracker_;
+  CollectorMetrics& metrics_;
+  MonitorServices& services_;
+  std::shared_ptr<const Inventory> inventory_;
+  bool leading_ = false;
+  std::int64_t requested_ = -1;
+  std::int64_t installed_ = -1;
+  std::set<std::string> nodes_;
+};
+
+/// How long the loop sleeps: until the next check is due, within 10 ms ..
+/// 1 s, and never past the next watchdog ping.
+std::chrono::milliseconds NextWait(const Scheduler& scheduler, const Clock& clock,
+                                   std::chrono::microseconds watchdog_period,
+                                   std::chrono::steady_clock::time_point next_watchdog) {
+  auto wait =
+      std::chrono::duration_cast<std::chrono::milliseconds>(scheduler.NextDue() - clock.Now());
+  wait = std::clamp(wait, std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
+  if (watchdog_period.count() > 0) {
+    wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(
+                              next_watchdog - std::chrono::steady_clock::now()));
+    wait = std::max(wait, std::chrono::milliseconds(10));
+  }
+  return wait;
 }
 
 }  // namespace
@@ -224,10 +292,95 @@ int Run(const CommandLine& command_line) {
     Log(LogLevel::kError, why);
     return 1;
   }
-  // With the ledger on PostgreSQL this collector is a member of an HA pair:
-  // it follows until it leads (collector/ha/pair_member.h).
+  // Pinged from the scheduling loop itself: if it stops turning, systemd
+  // restarts the collector.
+  const auto watchdog_period = notifier.watchdog_ping_period();
+  auto next_watchdog = std::chrono::steady_clock::now();
+  const auto ping_watchdog = [&] {
+    if (watchdog_period.count() > 0 && std::chrono::steady_clock::now() >= next_watchdog) {
+      notified(notifier.WatchdogPing());
+      next_watchdog = std::chrono::steady_clock::now() + watchdog_period;
+    }
+  };
+
   std::optional<PairMember> pair;
-  bool reload_asked = false;
+  std::optional<ShardLink> shard_link;
+  std::optional<SharePlanner> planner;
+  // A follower polls its share and hands its changes to the leader through
+  // the ledger (ShardLink), until it leads (true) or a signal stops it
+  // (false). It is "ready" for systemd meanwhile: a follower is a normal
+  // state, not a start that hangs. A SIGHUP reloads the inventory here too.
+  const auto FollowUntilLeading = [&]() -> bool {
+    if (pair->leading()) return true;
+    const auto status = [&] {
+      return "standby: " + pair->describe() + "; polling " + std::to_string(planner->share_size()) +
+             " nodes";
+    };
+    notified(notifier.Ready(status()));
+    bool leading = false;
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+    std::function<void(const boost::system::error_code&, int)> on_signal =
+        [&](const boost::system::error_code& ec, int signal) {
+          if (ec) return;
+          if (signal != SIGHUP) {
+            Log(LogLevel::kInfo,
+                "stopping on signal " + std::to_string(signal) + " while following");
+            notified(notifier.Stopping());
+            io.stop();
+            return;
+          }
+          notified(notifier.Reloading());
+          std::vector<std::string> why;
+          auto next = Load(command_line.config_path, why);
+          std::optional<AlertingContext> next_context;
+          if (next) next_context = AlertingContext::Make(next, MessageDomain(), why);
+          if (!next || !next_context) {
+            for (const auto& e : why) Log(LogLevel::kError, "reload: " + e);
+            Log(LogLevel::kError, "reload failed; the running configuration stays in force");
+            metrics.ConfigReloaded(false);
+          } else {
+            inventory = next;
+            alerting_context = std::move(next_context);
+            pair->SetNodes(NodeNames(*next));
+            planner->Replan(next, false);
+            metrics.ConfigReloaded(true);
+            Log(LogLevel::kInfo, "configuration reloaded while following: " +
+                                     std::to_string(next->nodes.size()) + " nodes");
+          }
+          notified(notifier.Ready(status()));
+          signals.async_wait(on_signal);
+        };
+    signals.async_wait(on_signal);
+    boost::asio::steady_timer tick(io);
+    auto next_status = std::chrono::steady_clock::now();
+    std::function<void()> turn = [&] {
+      if (pair->leading()) {
+        leading = true;
+        io.stop();
+        return;
+      }
+      ping_watchdog();
+      planner->Turn();
+      scheduler.RunDue();
+      metrics.EventsQueued(events.size(), events.dropped());
+      if (std::chrono::steady_clock::now() >= next_status) {
+        notified(notifier.Notify("STATUS=" + status()));
+        next_status = std::chrono::steady_clock::now() + PairMember::kHeartbeat;
+      }
+      tick.expires_after(NextWait(scheduler, clock, watchdog_period, next_watchdog));
+      tick.async_wait([&](const boost::system::error_code& ec) {
+        if (!ec) turn();
+      });
+    };
+    turn();
+    io.run();
+    io.restart();
+    return leading;
+  };
+
+  // With the ledger on PostgreSQL this collector is a member of an HA pair
+  // (collector/ha/pair_member.h): it polls its share of the nodes, and
+  // follows until it leads.
   if (IsPostgresLocation(inventory->alerting.ledger)) {
     LeadershipOptions leadership_options;
     leadership_options.collector_name = CollectorName(command_line.collector_name);
@@ -242,8 +395,28 @@ int Run(const CommandLine& command_line) {
       Log(LogLevel::kError, "HA pair: " + leadership.error().message);
       return 1;
     }
+    auto link_ledger =
+        OpenLedgerAt(inventory->alerting.ledger, inventory->alerting, LedgerOptions{});
+    if (!link_ledger) {
+      Log(LogLevel::kError, "HA pair: " + link_ledger.error().message);
+      return 1;
+    }
     pair.emplace(std::move(*leadership), clock, metrics.registry());
-    if (!FollowUntilLeading(io, *pair, notifier, notified, reload_asked)) return 0;
+    metrics.LabelWithCollector(pair->name());
+    pair->SetNodes(NodeNames(*inventory));
+    shard_link.emplace(std::move(*link_ledger), events, clock, pair->name());
+    planner.emplace(io, *pair, *shard_link, scheduler, tracker, metrics, services, inventory);
+    planner->Replan(inventory, false);  // nothing until the leader shares the nodes
+    shard_link->Start(/*forwarding=*/true);
+    pair->StartHeartbeat();
+    if (!FollowUntilLeading()) {
+      shard_link->Stop();
+      pair->StopHeartbeat();
+      pair->Leave();
+      return 0;
+    }
+    // This collector's own engine takes its changes from here on.
+    shard_link->StopForwarding();
   }
   MessageReceiver message_receiver(message_intake);
   if (inventory->messages.enabled) {
@@ -264,15 +437,21 @@ int Run(const CommandLine& command_line) {
     return 1;
   }
   // Carry on where the previous run stopped: its failing monitors stay
-  // failing until their first check, which comes first.
-  std::set<std::pair<std::string, std::string>> check_first;
-  for (const InheritedState& s : alerting.inherited()) {
-    tracker.Presume(s.node, s.monitor, s.kind, s.status, s.since);
-    check_first.insert({s.node, s.kind});
+  // failing until their first check, which comes first. In a pair, only the
+  // monitors of this collector's share (and those of the leader alone).
+  if (planner) {
+    planner->Replan(inventory, /*leading=*/true);
+    planner->Presume(alerting.inherited());
+  } else {
+    std::set<std::pair<std::string, std::string>> check_first;
+    for (const InheritedState& s : alerting.inherited()) {
+      tracker.Presume(s.node, s.monitor, s.kind, s.status, s.since);
+      check_first.insert({s.node, s.kind});
+    }
+    scheduler.CheckSoon(check_first);
+    metrics.PublishStates(tracker.Current());
   }
-  scheduler.CheckSoon(check_first);
-  metrics.PublishStates(tracker.Current());
-  if (!check_first.empty()) {
+  if (!alerting.inherited().empty()) {
     Log(LogLevel::kInfo, std::to_string(alerting.inherited().size()) +
                              " monitors were failing when the collector stopped; checking them "
                              "first");
@@ -287,12 +466,7 @@ int Run(const CommandLine& command_line) {
 
   boost::asio::steady_timer tick(io);
   auto next_snapshot = clock.Now();
-  // Pinged from the scheduling loop itself: if it stops turning, systemd
-  // restarts the collector.
-  const auto watchdog_period = notifier.watchdog_ping_period();
-  auto next_watchdog = std::chrono::steady_clock::now();
   int exit_code = 0;
-  if (pair) pair->StartHeartbeat();
   std::function<void()> loop = [&] {
     // PostgreSQL out of reach: nothing can be recorded or sent by anyone, so
     // the engine holds its work (its writes are fenced meanwhile) and this
@@ -309,10 +483,8 @@ int Run(const CommandLine& command_line) {
       io.stop();
       return;
     }
-    if (watchdog_period.count() > 0 && std::chrono::steady_clock::now() >= next_watchdog) {
-      notified(notifier.WatchdogPing());
-      next_watchdog = std::chrono::steady_clock::now() + watchdog_period;
-    }
+    ping_watchdog();
+    if (planner) planner->Turn();
     scheduler.RunDue();
     metrics.EventsQueued(events.size(), events.dropped());
     // The alerting half reconciles with the tracker's view now and then
@@ -321,15 +493,7 @@ int Run(const CommandLine& command_line) {
       alerting.OfferSnapshot(tracker.Current());
       next_snapshot = clock.Now() + std::chrono::seconds(30);
     }
-    const auto until_due = scheduler.NextDue() - clock.Now();
-    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(until_due);
-    wait = std::clamp(wait, std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
-    if (watchdog_period.count() > 0) {
-      wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                next_watchdog - std::chrono::steady_clock::now()));
-      wait = std::max(wait, std::chrono::milliseconds(10));
-    }
-    tick.expires_after(wait);
+    tick.expires_after(NextWait(scheduler, clock, watchdog_period, next_watchdog));
     tick.async_wait([&](const boost::system::error_code& ec) {
       if (!ec) loop();
     });
@@ -343,8 +507,13 @@ int Run(const CommandLine& command_line) {
   std::vector<VmPlacement> placement;
   const auto install = [&](std::shared_ptr<const Inventory> next, AlertingContext context) {
     history.push_back(next);
-    scheduler.SetPlan(CreateMonitors(*next, services), next,
-                      std::make_shared<const BusinessCalendar>(next->calendar));
+    if (planner) {
+      pair->SetNodes(NodeNames(*next));
+      planner->Replan(next, /*leading=*/true);
+    } else {
+      scheduler.SetPlan(CreateMonitors(*next, services), next,
+                        std::make_shared<const BusinessCalendar>(next->calendar));
+    }
     alerting.Reload(std::move(context));
   };
   VcenterLink vcenter(metrics.registry(), [&](std::vector<VmPlacement> vms) {
@@ -411,11 +580,10 @@ int Run(const CommandLine& command_line) {
         signals.async_wait(on_signal);
       };
   signals.async_wait(on_signal);
-  // Asked while following: the reload runs now, on the normal path.
-  if (reload_asked) ::kill(::getpid(), SIGHUP);
   io.run();
   vcenter.Stop();
   alerting.Stop();
+  if (shard_link) shard_link->Stop();
   if (pair) pair->StopHeartbeat();
   if (pair && exit_code == 0) pair->Leave();
   return exit_code;

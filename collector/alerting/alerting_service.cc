@@ -211,6 +211,7 @@ void AlertingService::Stop() {
 
 void AlertingService::Impl::IncidentLoop() {
   IncidentEngine engine(*engine_ledger, clock, first_context);
+  if (fencing_term) engine.EnableForwardedChanges();
   const TimePoint started = clock.Now();
   IncidentEngineStats seen;
   auto& opened_vm = opened.Add({{"scope", "vm"}});
@@ -244,6 +245,9 @@ void AlertingService::Impl::IncidentLoop() {
       engine.SetContext(std::move(*context));
     }
     engine.Accept(events.WaitAndDrain(kIncidentTurn));
+    // An HA pair shares the polling: the followers' changes wait in the
+    // ledger for this engine.
+    engine.TakeForwardedChanges();
     for (double seconds : engine.TakeRecordDelays()) record_delay.Observe(seconds);
     if (current) {
       engine.Reconcile(*current, started);

@@ -282,6 +282,7 @@ void IncidentEngine::Take(const std::vector<StateChange>& changes) {
   std::vector<std::int64_t> rows(durable.size(), 0);
   if (auto recorded = ledger_.RecordPendingChanges(durable, now)) {
     rows = std::move(*recorded);
+    if (forwarding_) own_rows_.insert(rows.begin(), rows.end());
     const TimePoint committed = clock_.Now();
     for (const StateChange& c : durable) {
       record_delays_.push_back(std::chrono::duration<double>(committed - c.detected_at).count());
@@ -331,11 +332,35 @@ void IncidentEngine::ReplayPendingChanges() {
     return;
   }
   if (pending->empty()) return;
+  forwarded_after_ = pending->back().id;
   Log(LogLevel::kInfo, "replaying " + std::to_string(pending->size()) +
                            " confirmed state changes the previous run had not finished with");
   // Each takes up where it was: a failure rejoins its group with the window
   // it had (a window that ended meanwhile flushes at the first Tick).
   for (const PendingChange& p : *pending) Process({p.change, {p.id}, p.recorded_at});
+}
+
+void IncidentEngine::TakeForwardedChanges() {
+  if (!forwarding_) return;
+  auto pending = ledger_.PendingChangesAfter(forwarded_after_);
+  if (!pending) {
+    Failed(pending.error(), "reading the state changes other collectors recorded");
+    return;
+  }
+  std::vector<const PendingChange*> forwarded;
+  for (const PendingChange& p : *pending) {
+    if (!own_rows_.contains(p.id)) forwarded.push_back(&p);
+  }
+  if (!pending->empty()) forwarded_after_ = pending->back().id;
+  // Every row of ours up to here was read now or consumed before.
+  own_rows_.erase(own_rows_.begin(), own_rows_.upper_bound(forwarded_after_));
+  if (forwarded.empty()) return;
+  if (auto active = ledger_.ActiveSuppressions(clock_.Now())) {
+    active_suppressions_ = std::move(*active);
+  } else {
+    Failed(active.error(), "reading suppressions");
+  }
+  for (const PendingChange* p : forwarded) Process({p->change, {p->id}, p->recorded_at});
 }
 
 void IncidentEngine::ForgetRows(const Taken& taken) {

@@ -89,6 +89,13 @@ class IncidentEngine {
   /// Takes confirmed state changes, oldest first.
   void Accept(const std::vector<StateChange>& changes);
 
+  /// Sharding: from now on TakeForwardedChanges takes the changes the other
+  /// collectors of the pair record in the ledger's pending changes (see
+  /// Ledger::RecordForwardedChanges), as if they had come through Accept.
+  void EnableForwardedChanges() { forwarding_ = true; }
+  /// Those recorded since the last call (nothing unless enabled).
+  void TakeForwardedChanges();
+
   /// Does what is due now: ends grouping windows, queues hourly continuing
   /// reports and suppression start/resumption mails, re-opens failures still
   /// present when a suppression ends. Call at least every second.
@@ -195,6 +202,11 @@ class IncidentEngine {
   std::vector<Taken> retry_;
   TimePoint next_retry_{};
   std::vector<double> record_delays_;
+  /// Sharding: the highest pending-change id seen, and the rows this engine
+  /// wrote above it (not to be taken twice).
+  bool forwarding_ = false;
+  std::int64_t forwarded_after_ = 0;
+  std::set<std::int64_t> own_rows_;
   /// When each monitor's latest change was detected, so Reconcile never
   /// lets an older snapshot undo a newer change.
   std::map<MonitorKey, TimePoint> last_change_;

@@ -4,10 +4,14 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 #include <memory>
+#include <set>
 #include <vector>
+
+#include "collector/ha/shard_plan.h"
 
 namespace mimamori::collector {
 
@@ -40,6 +44,24 @@ CREATE TABLE IF NOT EXISTS collector_members (
   pid integer NOT NULL,
   host text NOT NULL,
   started_at timestamptz NOT NULL
+);
+-- Sharding: the collector that polls each node, written by the leader
+-- (Rebalance). A follower records a node's state changes only while its row
+-- here names that follower.
+CREATE TABLE IF NOT EXISTS shard_assignments (
+  node text PRIMARY KEY,
+  collector text NOT NULL,
+  assigned_at timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS shard_assignments_by_collector ON shard_assignments (collector);
+-- One row, rewritten with every change of the assignments: a member reads
+-- its share again only when the generation moved.
+CREATE TABLE IF NOT EXISTS shard_plan (
+  id integer PRIMARY KEY CHECK (id = 1),
+  generation bigint NOT NULL,
+  term bigint NOT NULL,
+  members text NOT NULL,
+  updated_at timestamptz NOT NULL
 );
 )sql";
 
@@ -240,7 +262,8 @@ Leadership::Leadership(Leadership&& other) noexcept
       term_(std::exchange(other.term_, 0)),
       leader_since_(other.leader_since_),
       reported_leader_(std::exchange(other.reported_leader_, false)),
-      reported_term_(std::exchange(other.reported_term_, 0)) {}
+      reported_term_(std::exchange(other.reported_term_, 0)),
+      shards_(std::move(other.shards_)) {}
 
 Leadership& Leadership::operator=(Leadership&& other) noexcept {
   if (this != &other) {
@@ -258,6 +281,7 @@ Leadership& Leadership::operator=(Leadership&& other) noexcept {
     leader_since_ = other.leader_since_;
     reported_leader_ = std::exchange(other.reported_leader_, false);
     reported_term_ = std::exchange(other.reported_term_, 0);
+    shards_ = std::move(other.shards_);
   }
   return *this;
 }
@@ -568,6 +592,180 @@ void Leadership::Shutdown(TimePoint now) {
 }
 
 // ---------------------------------------------------------------------------
+// Sharding
+
+namespace {
+
+// A text[] literal for one parameter: a batch of thousands of nodes is then
+// one statement ("= ANY($1::text[])", "unnest($1::text[])").
+std::string TextArray(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';
+    out += '"';
+    for (char c : items[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
+
+std::string Joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : ",") + i;
+  return out;
+}
+
+}  // namespace
+
+LeadershipResult<RebalanceOutcome> Leadership::Rebalance(const std::vector<std::string>& nodes,
+                                                         TimePoint now) {
+  if (!IsLeader()) return Fail(LeadershipErrorKind::kQuery, "rebalance", "not the leader");
+  auto failed = [this](std::string_view step) {
+    const bool alive = PQstatus(conn_) == CONNECTION_OK;
+    auto error = Fail(alive ? LeadershipErrorKind::kQuery : LeadershipErrorKind::kConnection, step,
+                      ConnError(conn_));
+    if (!alive) LoseConnection(LostReason());
+    return error;
+  };
+  // Live: beating recently and not stopped. The leader of the term before
+  // ours has lost the lock (it died, or exits to come back as a follower):
+  // out until it beats again after our takeover, so its nodes move at once
+  // instead of when its heartbeat ages out.
+  static const std::string members_sql =
+      "SELECT m.name FROM collector_members m WHERE m.role <> 'stopped' AND m.last_heartbeat >= " +
+      At(1) + " AND NOT (m.last_heartbeat < " + At(2) +
+      " AND m.name IN (SELECT leader FROM collector_terms WHERE term = $3::bigint - 1))"
+      " ORDER BY m.name";
+  const auto oldest = now - options_.member_timeout;
+  PgResult live = Exec(conn_, members_sql.c_str(),
+                       {Millis(oldest), Millis(leader_since_), std::to_string(term_)});
+  if (!Succeeded(live)) return failed("read the live members");
+  std::vector<std::string> members;
+  bool self = false;
+  for (int i = 0; i < PQntuples(live.get()); ++i) {
+    members.emplace_back(PQgetvalue(live.get(), i, 0));
+    self = self || members.back() == options_.collector_name;
+  }
+  if (!self) {
+    members.push_back(options_.collector_name);
+    std::sort(members.begin(), members.end());
+  }
+
+  RebalanceOutcome outcome;
+  outcome.members = members;
+  if (shards_.loaded_term != term_) {
+    // A new term: what the previous leader assigned is the starting point.
+    PgResult rows(PQexec(conn_,
+                         "SELECT a.node, a.collector, (SELECT generation FROM shard_plan"
+                         " WHERE id = 1) FROM shard_assignments a"));
+    if (!Succeeded(rows)) return failed("read the assignments");
+    shards_ = {};
+    for (int i = 0; i < PQntuples(rows.get()); ++i) {
+      shards_.owner[PQgetvalue(rows.get(), i, 0)] = PQgetvalue(rows.get(), i, 1);
+    }
+    shards_.loaded_term = term_;
+  } else if (members == shards_.members && nodes == shards_.nodes) {
+    return outcome;  // nothing moved
+  }
+
+  std::vector<std::string> gone;
+  std::set<std::string> wanted(nodes.begin(), nodes.end());
+  for (const auto& [node, owner] : shards_.owner) {
+    if (!wanted.contains(node)) gone.push_back(node);
+  }
+  std::vector<std::string> moved_nodes, moved_to;
+  for (const std::string& node : wanted) {
+    std::string owner = OwnerOf(node, members);
+    auto it = shards_.owner.find(node);
+    if (it != shards_.owner.end() && it->second == owner) continue;
+    moved_nodes.push_back(node);
+    moved_to.push_back(std::move(owner));
+  }
+  if (!gone.empty() || !moved_nodes.empty() || shards_.members != members) {
+    // Our lock guards the term; the transaction makes the generation and
+    // its rows appear together.
+    static const std::string upsert =
+        "INSERT INTO shard_assignments (node, collector, assigned_at)"
+        " SELECT n, c, " +
+        At(3) +
+        " FROM unnest($1::text[], $2::text[]) AS u(n, c)"
+        " ON CONFLICT (node) DO UPDATE SET collector = EXCLUDED.collector,"
+        " assigned_at = EXCLUDED.assigned_at";
+    static const std::string plan =
+        "INSERT INTO shard_plan (id, generation, term, members, updated_at)"
+        " VALUES (1, 1, $1::bigint, $2, " +
+        At(3) +
+        ") ON CONFLICT (id) DO UPDATE SET generation = shard_plan.generation + 1,"
+        " term = EXCLUDED.term, members = EXCLUDED.members, updated_at = EXCLUDED.updated_at"
+        " RETURNING generation";
+    PgResult begin(PQexec(conn_, "BEGIN"));
+    if (!Succeeded(begin)) return failed("begin the rebalance");
+    PgResult del = Exec(conn_, "DELETE FROM shard_assignments WHERE node = ANY($1::text[])",
+                        {TextArray(gone)});
+    PgResult up;
+    if (Succeeded(del)) {
+      up = Exec(conn_, upsert.c_str(), {TextArray(moved_nodes), TextArray(moved_to), Millis(now)});
+    }
+    PgResult gen;
+    if (up != nullptr && Succeeded(up)) {
+      gen = Exec(conn_, plan.c_str(), {std::to_string(term_), Joined(members), Millis(now)});
+    }
+    if (gen == nullptr || !Succeeded(gen) || PQntuples(gen.get()) != 1) {
+      auto error = failed("write the assignments");
+      if (conn_ != nullptr) PgResult rollback(PQexec(conn_, "ROLLBACK"));
+      return error;
+    }
+    PgResult commit(PQexec(conn_, "COMMIT"));
+    if (!Succeeded(commit)) return failed("commit the assignments");
+    outcome.changed = true;
+    outcome.generation = std::strtoll(PQgetvalue(gen.get(), 0, 0), nullptr, 10);
+    outcome.moved = moved_nodes.size();
+    outcome.removed = gone.size();
+    for (const auto& node : gone) shards_.owner.erase(node);
+    for (std::size_t i = 0; i < moved_nodes.size(); ++i) {
+      shards_.owner[moved_nodes[i]] = moved_to[i];
+    }
+  }
+  shards_.members = std::move(members);
+  shards_.nodes = nodes;
+  return outcome;
+}
+
+LeadershipResult<std::optional<ShardShare>> Leadership::ReadShare(std::int64_t known_generation) {
+  if (conn_ == nullptr)
+    return Fail(LeadershipErrorKind::kConnection, "read the share", "not connected");
+  auto failed = [this](std::string_view step) {
+    const bool alive = PQstatus(conn_) == CONNECTION_OK;
+    auto error = Fail(alive ? LeadershipErrorKind::kQuery : LeadershipErrorKind::kConnection, step,
+                      ConnError(conn_));
+    if (!alive) LoseConnection(LostReason());
+    return error;
+  };
+  PgResult gen(PQexec(conn_, "SELECT generation FROM shard_plan WHERE id = 1"));
+  if (!Succeeded(gen)) return failed("read the shard generation");
+  if (PQntuples(gen.get()) != 1) return std::optional<ShardShare>();
+  if (std::strtoll(PQgetvalue(gen.get(), 0, 0), nullptr, 10) == known_generation) {
+    return std::optional<ShardShare>();
+  }
+  // One statement, one snapshot: the generation goes with its rows.
+  PgResult rows = Exec(conn_,
+                       "SELECT p.generation, a.node FROM shard_plan p LEFT JOIN shard_assignments a"
+                       " ON a.collector = $1 WHERE p.id = 1 ORDER BY a.node COLLATE \"C\"",
+                       {options_.collector_name});
+  if (!Succeeded(rows) || PQntuples(rows.get()) < 1) return failed("read the share");
+  ShardShare share;
+  share.generation = std::strtoll(PQgetvalue(rows.get(), 0, 0), nullptr, 10);
+  for (int i = 0; i < PQntuples(rows.get()); ++i) {
+    if (!PQgetisnull(rows.get(), i, 1)) share.nodes.emplace_back(PQgetvalue(rows.get(), i, 1));
+  }
+  return std::optional<ShardShare>(std::move(share));
+}
+
+// ---------------------------------------------------------------------------
 // Status
 
 namespace {
@@ -621,6 +819,25 @@ LeadershipResult<PairStatus> ReadPairStatus(PGconn* conn, const std::string& des
     m.started_at = FromMillis(PQgetvalue(r, i, 9));
     m.leading = !status.leader.empty() && m.name == status.leader && m.role == Role::kLeader;
     status.members.push_back(std::move(m));
+  }
+
+  // Sharding (tables of a later version: absent on a database an older
+  // collector made, until a collector of this version connects).
+  PgResult shards(PQexec(conn,
+                         "SELECT to_regclass('shard_plan') IS NOT NULL"
+                         " AND to_regclass('shard_assignments') IS NOT NULL"));
+  if (!Succeeded(shards)) return fail("look for the shard tables");
+  if (PQgetvalue(shards.get(), 0, 0)[0] != 't') return status;
+  PgResult counts(PQexec(conn,
+                         "SELECT collector, count(*), (SELECT generation FROM shard_plan"
+                         " WHERE id = 1) FROM shard_assignments GROUP BY collector"));
+  if (!Succeeded(counts)) return fail("read the shares");
+  for (int i = 0; i < PQntuples(counts.get()); ++i) {
+    const std::string name = PQgetvalue(counts.get(), i, 0);
+    status.shard_generation = std::strtoll(PQgetvalue(counts.get(), i, 2), nullptr, 10);
+    for (MemberStatus& m : status.members) {
+      if (m.name == name) m.nodes = std::strtoull(PQgetvalue(counts.get(), i, 1), nullptr, 10);
+    }
   }
   return status;
 }

@@ -28,6 +28,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -121,6 +122,26 @@ struct LeadershipOptions {
   /// The password (alerting.ledger's password_file or password_env), apart
   /// from the connection string, which appears in messages.
   Secret password{};
+  /// Sharding: a member whose heartbeat is older than this has left; the
+  /// leader gives its nodes to the others. Four heartbeats: one slow beat
+  /// (a connect_timeout) must not move a share.
+  std::chrono::milliseconds member_timeout{20000};
+};
+
+/// The nodes one collector polls, as the leader last assigned them.
+struct ShardShare {
+  /// Grows with every change of the assignments; 0 before the first.
+  std::int64_t generation = 0;
+  std::vector<std::string> nodes;  ///< sorted
+};
+
+/// What a leader's Rebalance did.
+struct RebalanceOutcome {
+  bool changed = false;  ///< something was written (a new generation)
+  std::int64_t generation = 0;
+  std::vector<std::string> members;  ///< the live members shared among, sorted
+  std::size_t moved = 0;             ///< nodes given to another collector (or new)
+  std::size_t removed = 0;           ///< nodes no longer in the inventory
 };
 
 /// What one Tick saw.
@@ -210,6 +231,18 @@ class Leadership {
   /// connection of its own for each heartbeat of the leader.
   LeadershipResult<PairStatus> Members(TimePoint now);
 
+  /// Sharding, leader only: shares `nodes` among the live members (see
+  /// shard_plan.h) and records what changed in shard_assignments, with a
+  /// new generation, in one transaction. Nothing is written while the
+  /// members and the nodes are what they were. Fails with kQuery when this
+  /// collector does not lead.
+  LeadershipResult<RebalanceOutcome> Rebalance(const std::vector<std::string>& nodes,
+                                               TimePoint now);
+  /// Sharding, any member: this collector's share when the generation is not
+  /// `known_generation` any more; nullopt while it is (or while no leader has
+  /// assigned anything yet).
+  LeadershipResult<std::optional<ShardShare>> ReadShare(std::int64_t known_generation);
+
  private:
   Leadership(std::string conninfo, std::string description, LeadershipOptions options);
   LeadershipError Fail(LeadershipErrorKind kind, std::string_view step,
@@ -241,6 +274,15 @@ class Leadership {
   TimePoint leader_since_{};
   bool reported_leader_ = false;  // what the last Tick reported
   std::int64_t reported_term_ = 0;
+  // The leader's view of shard_assignments: read once per term, then kept
+  // by its own writes.
+  struct Shards {
+    std::int64_t loaded_term = 0;
+    std::map<std::string, std::string> owner;  // node -> collector
+    std::vector<std::string> members;
+    std::vector<std::string> nodes;
+  };
+  Shards shards_;
 };
 
 // ---------------------------------------------------------------------------
@@ -268,6 +310,8 @@ struct MemberStatus {
   int pid = 0;
   std::string host;
   TimePoint started_at{};
+  /// Sharding: how many nodes the leader assigned it.
+  std::size_t nodes = 0;
 };
 
 struct PairStatus {
@@ -276,6 +320,8 @@ struct PairStatus {
   std::int64_t term = 0;  ///< the latest term (the leader's while someone leads)
   std::optional<TimePoint> leader_since;
   std::vector<MemberStatus> members;  ///< by name
+  /// Sharding: the generation of the assignments (0: none yet).
+  std::int64_t shard_generation = 0;
 };
 
 /// Reads the pair's status on a connection of its own (closed before it

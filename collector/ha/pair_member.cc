@@ -44,19 +44,28 @@ PairMember::PairMember(Leadership leadership, const Clock& clock, prometheus::Re
                          .Name("mimamori_ha_member_heartbeat_age_seconds")
                          .Help("Seconds since each member of the pair last beat (its lag); read "
                                "by the leader")
-                         .Register(registry)) {}
+                         .Register(registry)),
+      shard_nodes_(prometheus::BuildGauge()
+                       .Name("mimamori_shard_nodes")
+                       .Help("Nodes this collector polls: its share, as the leader assigned it")
+                       .Register(registry)),
+      member_nodes_(prometheus::BuildGauge()
+                        .Name("mimamori_shard_member_nodes")
+                        .Help("Nodes each member of the pair polls; read by the leader")
+                        .Register(registry)) {}
 
 PairMember::~PairMember() { StopHeartbeat(); }
 
 void PairMember::StartHeartbeat() {
   heartbeat_ = std::thread([this] {
     std::unique_lock lock(wake_mutex_);
-    while (!wake_.wait_for(lock, kHeartbeat, [this] { return stopping_; })) {
+    do {
       lock.unlock();
       const LeadershipState state = Beat();
-      if (state.role != Role::kLeader && !state.error) lost_lead_ = true;
+      if (state.role == Role::kLeader) led_ = true;
+      if (led_ && state.role != Role::kLeader && !state.error) lost_lead_ = true;
       lock.lock();
-    }
+    } while (!wake_.wait_for(lock, kHeartbeat, [this] { return stopping_; }));
   });
 }
 
@@ -121,7 +130,59 @@ LeadershipState PairMember::Beat() {
     published_leader_ = state.leader;
   }
   if (state.role == Role::kLeader) PublishMembers(now);
+  leading_now_ = state.role == Role::kLeader;
+  if (!state.error) ShareNodes(state, now);
   return state;
+}
+
+void PairMember::SetNodes(std::vector<std::string> nodes) {
+  std::lock_guard lock(mutex_);
+  nodes_ = std::move(nodes);
+}
+
+std::shared_ptr<const ShardShare> PairMember::share() const {
+  std::lock_guard lock(mutex_);
+  return share_;
+}
+
+void PairMember::ShareNodes(const LeadershipState& state, TimePoint now) {
+  const std::string me = "collector " + name() + ": ";
+  std::string problem;
+  if (state.role == Role::kLeader) {
+    auto outcome = leadership_.Rebalance(nodes_, now);
+    if (!outcome) {
+      problem = outcome.error().message;
+    } else if (outcome->changed) {
+      std::string members;
+      for (const auto& m : outcome->members) members += (members.empty() ? "" : ", ") + m;
+      Log(LogLevel::kInfo, me + "shared " + std::to_string(nodes_.size()) + " nodes among " +
+                               std::to_string(outcome->members.size()) + " collectors (" + members +
+                               "): " + std::to_string(outcome->moved) + " assigned anew, " +
+                               std::to_string(outcome->removed) + " removed (shard generation " +
+                               std::to_string(outcome->generation) + ")");
+    }
+  }
+  if (problem.empty()) {
+    auto read = leadership_.ReadShare(share_->generation);
+    if (!read) {
+      problem = read.error().message;
+    } else if (*read) {
+      const std::size_t before = share_->nodes.size();
+      share_ = std::make_shared<const ShardShare>(std::move(**read));
+      share_generation_ = share_->generation;
+      Log(LogLevel::kInfo, me + "polls " + std::to_string(share_->nodes.size()) + " nodes (was " +
+                               std::to_string(before) + "; shard generation " +
+                               std::to_string(share_->generation) + ")");
+      shard_nodes_.Add({{"collector", name()}}).Set(static_cast<double>(share_->nodes.size()));
+    }
+  }
+  // Said when it changes: a member keeps polling its last share meanwhile.
+  if (problem != shard_problem_) {
+    if (!problem.empty()) {
+      Log(LogLevel::kWarning, me + "sharding: " + problem + "; polling the last share meanwhile");
+    }
+    shard_problem_ = problem;
+  }
 }
 
 void PairMember::PublishMembers(TimePoint now) {
@@ -130,6 +191,8 @@ void PairMember::PublishMembers(TimePoint now) {
   for (const MemberStatus& m : status->members) {
     heartbeat_age_.Add({{"collector", name()}, {"member", m.name}})
         .Set(std::chrono::duration<double>(m.heartbeat_age).count());
+    member_nodes_.Add({{"collector", name()}, {"member", m.name}})
+        .Set(static_cast<double>(m.nodes));
   }
 }
 

@@ -3,12 +3,14 @@
 // changes logged, and the pair on /metrics: who leads, since when, under
 // which term, and how far behind each member's heartbeat is.
 //
-// The rule the run loop follows: a follower only waits (it serves /metrics
-// and tells systemd it is ready); on taking the lead it starts monitoring,
-// the incident engine and the outbox exactly as a restarted collector does,
-// carrying on from the ledger; a leader that loses the lead exits at once
-// (systemd starts it again, as a follower), so two engines never run on one
-// ledger longer than one heartbeat.
+// The rule the run loop follows: every member polls its share of the nodes
+// (shard_plan.h), which the leader assigns at its heartbeats; a follower
+// hands its confirmed state changes to the leader through the ledger
+// (ShardLink). On taking the lead a collector starts the incident engine and
+// the outbox exactly as a restarted collector does, carrying on from the
+// ledger; a leader that loses the lead exits at once (systemd starts it
+// again, as a follower), so two engines never run on one ledger longer than
+// one heartbeat.
 #pragma once
 
 #include <prometheus/family.h>
@@ -23,6 +25,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "collector/core/clock.h"
 #include "collector/ha/leadership.h"
@@ -41,16 +44,28 @@ class PairMember {
   PairMember& operator=(const PairMember&) = delete;
 
   /// One heartbeat: Tick, log what changed (naming the collector and the
-  /// term), update the fencing term and the gauges.
+  /// term), update the fencing term and the gauges; the leader shares the
+  /// nodes (Rebalance) and every member reads its share.
   LeadershipState Beat();
-  /// While leading: beats on a thread of its own, so a PostgreSQL that does
-  /// not answer (a beat may wait for connect_timeout) never stalls
-  /// monitoring. The run loop asks lost_lead() at each turn.
+  /// Beats at once, then every kHeartbeat, on a thread of its own, so a
+  /// PostgreSQL that does not answer (a beat may wait for connect_timeout)
+  /// never stalls monitoring. The run loop asks leading(), lost_lead() and
+  /// share_generation() at each turn.
   void StartHeartbeat();
   void StopHeartbeat();
-  /// Set by the heartbeat thread when another collector took the lead (not
-  /// when PostgreSQL is out of reach: then the lead comes back with it).
+  /// As of the latest beat.
+  bool leading() const { return leading_now_.load(); }
+  /// Set by the heartbeat thread when another collector took the lead after
+  /// this one led (not when PostgreSQL is out of reach: then the lead comes
+  /// back with it).
   bool lost_lead() const { return lost_lead_.load(); }
+
+  /// The nodes of the inventory in force: what the leader shares. Any thread.
+  void SetNodes(std::vector<std::string> nodes);
+  /// This collector's share as last read (generation 0: none yet), and its
+  /// generation without the lock, for the run loop's cheap check.
+  std::shared_ptr<const ShardShare> share() const;
+  std::int64_t share_generation() const { return share_generation_.load(); }
   /// Leaves the pair cleanly (stopping on a signal): the lead is handed over
   /// at once instead of when the server notices the session is gone.
   void Leave();
@@ -63,6 +78,7 @@ class PairMember {
 
  private:
   void PublishMembers(TimePoint now);
+  void ShareNodes(const LeadershipState& state, TimePoint now);
 
   Leadership leadership_;
   const Clock& clock_;
@@ -72,6 +88,14 @@ class PairMember {
   prometheus::Family<prometheus::Gauge>& leader_since_;
   prometheus::Family<prometheus::Gauge>& leader_;
   prometheus::Family<prometheus::Gauge>& heartbeat_age_;
+  prometheus::Family<prometheus::Gauge>& shard_nodes_;
+  prometheus::Family<prometheus::Gauge>& member_nodes_;
+  std::vector<std::string> nodes_;  // under mutex_
+  std::string shard_problem_;       // the last sharding error logged, under mutex_
+  std::shared_ptr<const ShardShare> share_ = std::make_shared<const ShardShare>();  // mutex_
+  std::atomic<std::int64_t> share_generation_{0};
+  std::atomic<bool> leading_now_{false};
+  bool led_ = false;  // heartbeat thread
   std::string published_leader_;
   std::shared_ptr<std::atomic<std::int64_t>> term_now_ =
       std::make_shared<std::atomic<std::int64_t>>(0);

@@ -582,8 +582,19 @@ class Ledger {
   /// caller's; returns their ids in the same order.
   LedgerResult<std::vector<std::int64_t>> RecordPendingChanges(
       const std::vector<StateChange>& changes, LedgerTime recorded_at);
+  /// Sharding (PostgreSQL, with the pair's tables): records, in one
+  /// transaction, the changes of the nodes shard_assignments gives to
+  /// `collector`; the id of each change in order, 0 for one refused because
+  /// its node is no longer that collector's (its new owner checks it again).
+  LedgerResult<std::vector<std::int64_t>> RecordForwardedChanges(
+      const std::vector<StateChange>& changes, LedgerTime recorded_at,
+      const std::string& collector);
   /// Every pending change, oldest first (by id).
   LedgerResult<std::vector<PendingChange>> PendingChanges();
+  /// The pending changes whose id is above `after`, oldest first. Ids grow
+  /// in the order their transactions commit (writers take turns), so a
+  /// reader that remembers the highest id it saw misses none.
+  LedgerResult<std::vector<PendingChange>> PendingChangesAfter(std::int64_t after);
   /// Removes the rows; ids not (or no longer) present are ignored, so a
   /// change consumed twice is not an error.
   LedgerStatus ForgetPendingChanges(const std::vector<std::int64_t>& ids);

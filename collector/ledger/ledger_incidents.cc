@@ -287,6 +287,47 @@ LedgerResult<std::vector<std::int64_t>> Ledger::RecordPendingChanges(
   return ids;
 }
 
+LedgerResult<std::vector<std::int64_t>> Ledger::RecordForwardedChanges(
+    const std::vector<StateChange>& changes, LedgerTime recorded_at, const std::string& collector) {
+  const std::string what = "record " + std::to_string(changes.size()) +
+                           " state changes forwarded by collector " + collector;
+  std::vector<std::int64_t> ids;
+  if (changes.empty()) return ids;
+  Savepoint sp(*this, true, what);
+  if (sp.status()) return *sp.status();
+  // FOR SHARE: the leader cannot give the node to another collector until
+  // this transaction ends, so the new owner, which reads the ledger after
+  // it got the node, sees this change.
+  Stmt owns(db_, "SELECT 1 FROM shard_assignments WHERE node = ?1 AND collector = ?2 FOR SHARE");
+  for (const StateChange& c : changes) {
+    owns.Reset();
+    owns.Bind(1, c.node).Bind(2, collector);
+    const SqlCode rc = owns.Step();
+    if (rc == SqlCode::kDone) {
+      ids.push_back(0);
+      continue;
+    }
+    if (rc != SqlCode::kRow) return Error(what + " (" + c.node + "/" + c.monitor + ")", rc);
+    owns.Step();  // to the end
+    auto id = RecordPendingChanges({c}, recorded_at);
+    if (!id) return id.error();
+    ids.push_back(id->front());
+  }
+  if (auto err = sp.Release()) return *err;
+  return ids;
+}
+
+LedgerResult<std::vector<PendingChange>> Ledger::PendingChangesAfter(std::int64_t after) {
+  const std::string what = "read the pending state changes after " + std::to_string(after);
+  Stmt st(db_, std::string("SELECT ") + kPendingColumns +
+                   " FROM pending_changes WHERE id > ?1 ORDER BY id");
+  st.Bind(1, after);
+  std::vector<PendingChange> rows;
+  std::string bad;
+  if (auto err = RowsStatus(ReadAll(st, rows, bad), bad, what)) return *err;
+  return rows;
+}
+
 LedgerResult<std::vector<PendingChange>> Ledger::PendingChanges() {
   const std::string what = "read the pending state changes";
   Stmt st(db_, std::string("SELECT ") + kPendingColumns + " FROM pending_changes ORDER BY id");

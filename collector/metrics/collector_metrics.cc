@@ -2,6 +2,7 @@
 
 #include "collector/monitors/registry.h"
 
+#include <algorithm>
 #include <set>
 
 namespace mimamori::collector {
@@ -36,9 +37,43 @@ const std::map<std::string, std::string>& KnownMeasurements() {
 
 }  // namespace
 
+// The registry as exposed: each metric with the collector's label added.
+class CollectorMetrics::Labelled : public prometheus::Collectable {
+ public:
+  explicit Labelled(std::shared_ptr<prometheus::Registry> registry)
+      : registry_(std::move(registry)) {}
+  void SetName(const std::string& name) {
+    std::lock_guard lock(mutex_);
+    name_ = name;
+  }
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    std::vector<prometheus::MetricFamily> families = registry_->Collect();
+    std::string name;
+    {
+      std::lock_guard lock(mutex_);
+      name = name_;
+    }
+    if (name.empty()) return families;
+    for (prometheus::MetricFamily& family : families) {
+      for (prometheus::ClientMetric& metric : family.metric) {
+        const bool named = std::any_of(metric.label.begin(), metric.label.end(),
+                                       [](const auto& l) { return l.name == "collector"; });
+        if (!named) metric.label.push_back({"collector", name});
+      }
+    }
+    return families;
+  }
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  mutable std::mutex mutex_;
+  std::string name_;
+};
+
 CollectorMetrics::CollectorMetrics()
     : registry_(std::make_shared<prometheus::Registry>()),
       health_(std::make_shared<prometheus::Registry>()),
+      labelled_(std::make_shared<Labelled>(registry_)),
       checks_(prometheus::BuildCounter()
                   .Name("mimamori_checks_total")
                   .Help("Checks run, by monitor kind and outcome (ok, failed, unknown).")
@@ -106,13 +141,15 @@ CollectorMetrics::CollectorMetrics()
   reload_ok_.Add({}).Set(1);
 }
 
+void CollectorMetrics::LabelWithCollector(const std::string& name) { labelled_->SetName(name); }
+
 std::string CollectorMetrics::Serve(const std::string& listen) {
   try {
     exposer_ = std::make_unique<prometheus::Exposer>(listen, 2);
   } catch (const std::exception& e) {
     return "cannot serve /metrics on " + listen + ": " + e.what();
   }
-  exposer_->RegisterCollectable(registry_, "/metrics");
+  exposer_->RegisterCollectable(labelled_, "/metrics");
   exposer_->RegisterCollectable(health_, "/healthz");
   return "";
 }

@@ -33,6 +33,10 @@ class CollectorMetrics {
   std::string Serve(const std::string& listen);
   /// The bound port after Serve().
   int port() const;
+  /// Sharding: every series on /metrics carries collector="<name>" from now
+  /// on (a series that names a collector already keeps its own), so that a
+  /// federating Prometheus tells the collectors of one pair apart.
+  void LabelWithCollector(const std::string& name);
 
   prometheus::Registry& registry() { return *registry_; }
 
@@ -60,6 +64,8 @@ class CollectorMetrics {
 
   std::shared_ptr<prometheus::Registry> registry_;
   std::shared_ptr<prometheus::Registry> health_;
+  class Labelled;
+  std::shared_ptr<Labelled> labelled_;
   std::unique_ptr<prometheus::Exposer> exposer_;
 
   prometheus::Family<prometheus::Counter>& checks_;
