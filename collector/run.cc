@@ -312,6 +312,9 @@ int Run(const CommandLine& command_line) {
   // state, not a start that hangs. A SIGHUP reloads the inventory here too.
   const auto FollowUntilLeading = [&]() -> bool {
     if (pair->leading()) return true;
+    Log(LogLevel::kInfo, "collector " + pair->name() +
+                             ": follows; polls its share of the nodes; /metrics on port " +
+                             std::to_string(metrics.port()));
     const auto status = [&] {
       return "standby: " + pair->describe() + "; polling " + std::to_string(planner->share_size()) +
              " nodes";

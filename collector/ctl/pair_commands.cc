@@ -87,9 +87,12 @@ int StatusCommand(Session& session, const Words& words) {
           .String(m.host)
           .Key("started_at")
           .Time(m.started_at)
+          .Key("nodes")
+          .Number(static_cast<std::int64_t>(m.nodes))
           .EndObject();
     }
-    std::cout << json.EndArray().EndObject().str() << "\n";
+    json.EndArray().Key("shard_generation").Number(status->shard_generation);
+    std::cout << json.EndObject().str() << "\n";
     return kExitOk;
   }
   std::cout << "ledger  " << DescribeConninfo(location) << "\n";
@@ -101,11 +104,15 @@ int StatusCommand(Session& session, const Words& words) {
               << " (term " << status->term << ")\n";
   }
   if (status->members.empty()) return kExitOk;
-  Table table(
-      {"MEMBER", "ROLE", "TERM", "HEARTBEAT", "LAG", "LEADER SEEN", "PID", "HOST", "STARTED"});
+  if (status->shard_generation > 0) {
+    std::cout << "shards  generation " << status->shard_generation
+              << " (NODES: how many nodes each member polls)\n";
+  }
+  Table table({"MEMBER", "ROLE", "TERM", "NODES", "HEARTBEAT", "LAG", "LEADER SEEN", "PID", "HOST",
+               "STARTED"});
   for (const MemberStatus& m : status->members) {
     table.Add({m.name, m.leading ? "leader" : std::string(ToString(m.role)), std::to_string(m.term),
-               TimeOrDash(m.last_heartbeat), Age(m.heartbeat_age),
+               std::to_string(m.nodes), TimeOrDash(m.last_heartbeat), Age(m.heartbeat_age),
                m.seen_leader.empty() ? "-" : m.seen_leader, std::to_string(m.pid), m.host,
                TimeOrDash(m.started_at)});
   }

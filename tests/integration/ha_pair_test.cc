@@ -14,9 +14,12 @@
 #include <chrono>
 #include <map>
 #include <regex>
+#include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 
+#include "collector/ha/shard_plan.h"
 #include "collector/ledger/ledger.h"
 #include "tests/integration/agent_process.h"
 #include "tests/integration/always_open_calendar.h"
@@ -49,32 +52,43 @@ class HaPairTest : public ::testing::Test {
     agent_ = AgentProcess::Start(agent, why);
     ASSERT_TRUE(agent_) << why;
     watched_.Start("7650101");
-    config_ = dir_.Write("inventory.yaml", R"(platform_name: テスト基盤
+    config_ = dir_.Write("inventory.yaml", InventoryOf(NodeYaml("vm1", "7650101")));
+  }
+  /// The pair's inventory with these nodes (NodeYaml).
+  std::string InventoryOf(const std::string& nodes) const {
+    return R"(platform_name: テスト基盤
 defaults:
   intervals: {ping: 1s, process: 1s}
 metrics: {listen: "127.0.0.1:0"}
-)" + AlwaysOpenCalendar() + R"(alerting:
-  ledger: {postgresql: ")" + postgres_->conninfo() +
-                                               R"("}
-  templates: )" + std::string(MIMAMORI_SOURCE_DIR) +
-                                               R"(/packaging/templates
+)" + AlwaysOpenCalendar() +
+           R"(alerting:
+  ledger: {postgresql: ")" +
+           postgres_->conninfo() + R"("}
+  templates: )" +
+           std::string(MIMAMORI_SOURCE_DIR) +
+           R"(/packaging/templates
   grouping_window: 2s
   retry: {initial: 1s, max: 2s}
-  mail: {url: ")" + smtp_->url() + R"(", from: kanshi@example.lg.jp}
+  mail: {url: ")" +
+           smtp_->url() + R"(", from: kanshi@example.lg.jp}
   platform_managers: [{name: 統括, mail: toukatsu@example.lg.jp}]
   on_duty: [{name: 当番, mail: touban@example.lg.jp}]
 systems:
   - {name: juki, level: A, owners: [{name: 住基担当, mail: juki@example.lg.jp}]}
 nodes:
-  - name: vm1
+)" + nodes;
+  }
+  /// A node on our agent that watches the `sleep` with this argument.
+  std::string NodeYaml(const std::string& name, const std::string& argument) const {
+    return "  - name: " + name + R"(
     address: 127.0.0.1
     system: juki
     resource: false
-    snmp: {port: )" + std::to_string(agent_->port()) +
-                                               R"(}
+    snmp: {port: )" +
+           std::to_string(agent_->port()) + R"(}
     processes:
-      - {name: a, command: ".*sleep", arguments: "7650101"}
-)");
+      - {name: a, command: ".*sleep", arguments: ")" +
+           argument + "\"}\n";
   }
   void TearDown() override {
     for (auto& [name, c] : collectors_) c.Stop();
@@ -260,6 +274,156 @@ TEST_F(HaPairTest, PostgresStoppedForAMinuteDelaysTheReportsAndLosesNone) {
   std::this_thread::sleep_for(3s);
   ExpectEveryReportOnce();
   EXPECT_TRUE(collectors_["col-a"].Running()) << Logs();
+}
+
+// Sharding, with real processes: three collectors split six nodes (each
+// polls exactly the nodes rendezvous hashing gives it, and says so on its
+// /metrics, every series labelled with its name); a failure on a follower's
+// node becomes one incident with its reports sent once by the leader; kill
+// -9 of that follower moves its nodes to the others, and the new owner
+// carries the incident on to its recovery; a collector that joins takes its
+// share.
+class ShardingTest : public HaPairTest {
+ protected:
+  void SetUp() override {
+    HaPairTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    std::string nodes;
+    for (int i = 1; i <= 6; ++i) {
+      const std::string name = "n" + std::to_string(i);
+      const std::string argument = "765020" + std::to_string(i);
+      names_.push_back(name);
+      shard_watched_[name].Start(argument);
+      nodes += NodeYaml(name, argument);
+    }
+    config_ = dir_.Write("inventory.yaml", InventoryOf(nodes));
+  }
+  void TearDown() override {
+    HaPairTest::TearDown();
+    for (auto& [name, w] : shard_watched_) w.Stop();
+  }
+
+  std::set<std::string> ShareOf(const std::string& collector,
+                                const std::vector<std::string>& members) const {
+    std::set<std::string> share;
+    for (const auto& n : names_) {
+      if (collector::OwnerOf(n, members) == collector) share.insert(n);
+    }
+    return share;
+  }
+  std::string Metrics(const std::string& name) const {
+    std::smatch port;
+    const std::string log = Log(name);
+    if (!std::regex_search(log, port, std::regex("/metrics on port (\\d+)"))) return "";
+    return RunCommand({"curl", "-s", "http://127.0.0.1:" + port[1].str() + "/metrics"}).out;
+  }
+  /// The nodes whose monitors a collector's /metrics shows, each series
+  /// required to carry collector="<name>".
+  static std::set<std::string> PolledNodes(const std::string& metrics, const std::string& name) {
+    std::set<std::string> nodes;
+    std::istringstream lines(metrics);
+    std::string line;
+    const std::regex node("node=\"([^\"]+)\"");
+    while (std::getline(lines, line)) {
+      if (!line.starts_with("mimamori_monitor_status{")) continue;
+      if (line.find("collector=\"" + name + "\"") == std::string::npos) {
+        nodes.insert("<series without collector=\"" + name + "\">");
+      }
+      std::smatch m;
+      if (std::regex_search(line, m, node)) nodes.insert(m[1].str());
+    }
+    return nodes;
+  }
+  static bool SharesNodes(const std::string& metrics, const std::string& name, std::size_t n) {
+    return metrics.find("mimamori_shard_nodes{collector=\"" + name + "\"} " + std::to_string(n) +
+                        "\n") != std::string::npos;
+  }
+  /// Each collector polls its share, and only that.
+  void ExpectShares(const std::vector<std::string>& members) {
+    for (const auto& name : members) {
+      const auto share = ShareOf(name, members);
+      std::string metrics;
+      EXPECT_TRUE(WaitUntil(
+          [&] {
+            metrics = Metrics(name);
+            return PolledNodes(metrics, name) == share && SharesNodes(metrics, name, share.size());
+          },
+          30s))
+          << name << " should poll " << ::testing::PrintToString(share) << "\n"
+          << metrics << Logs();
+    }
+  }
+  static std::string Listed(const std::vector<std::string>& members) {
+    std::string out;
+    for (const auto& m : members) out += (out.empty() ? "" : ", ") + m;
+    return out;
+  }
+
+  std::vector<std::string> names_;
+  std::map<std::string, Watched> shard_watched_;
+};
+
+TEST_F(ShardingTest, CollectorsSplitTheNodesAndReportEachFailureOnce) {
+  StartCollector("c1");
+  ASSERT_TRUE(WaitUntil([&] { return Logged("c1", "took the lead of the pair"); }, 30s)) << Logs();
+  StartCollector("c2");
+  StartCollector("c3");
+  std::vector<std::string> members{"c1", "c2", "c3"};
+  ASSERT_TRUE(WaitUntil(
+      [&] { return Logged("c1", "among 3 collectors \\(" + Listed(members) + "\\)"); }, 30s))
+      << Logs();
+  ExpectShares(members);
+
+  // A node of a follower fails: the follower confirms it, the leader's
+  // engine opens the incident and sends its reports.
+  std::string failing;
+  for (const auto& n : names_) {
+    if (collector::OwnerOf(n, members) != "c1") {
+      failing = n;
+      break;
+    }
+  }
+  ASSERT_FALSE(failing.empty()) << "every node went to the leader";
+  const std::string owner = collector::OwnerOf(failing, members);
+  shard_watched_[failing].Stop();
+  ASSERT_TRUE(WaitUntil([&] { return OneIncident(IncidentStatus::kOpen, 2); }, 60s)) << Logs();
+  const auto incidents = Incidents();
+  ASSERT_EQ(incidents.size(), 1u);
+  ASSERT_FALSE(incidents[0].monitors.empty());
+  EXPECT_EQ(incidents[0].monitors[0].node, failing);
+  EXPECT_TRUE(Logged(owner, "OK -> CRITICAL")) << Log(owner);
+  for (const auto& m : members) {
+    if (m != "c1") {
+      EXPECT_FALSE(Logged(m, "incident opened")) << "only the leader runs an engine";
+    }
+  }
+
+  // kill -9 of that follower: its nodes go to the others (once its
+  // heartbeat is 20 s old), and the node's new collector carries the
+  // incident on: the recovery closes it with one final report.
+  KillCollector(owner);
+  std::erase(members, owner);
+  ASSERT_TRUE(WaitUntil(
+      [&] { return Logged("c1", "among 2 collectors \\(" + Listed(members) + "\\)"); }, 60s))
+      << Logs();
+  ExpectShares(members);
+  shard_watched_[failing].Restart();
+  ASSERT_TRUE(WaitUntil([&] { return OneIncident(IncidentStatus::kClosed, 3); }, 60s)) << Logs();
+  std::this_thread::sleep_for(3s);  // what a duplicate would need to arrive
+  ExpectEveryReportOnce();
+
+  // A collector joins: it takes its share at once.
+  StartCollector("c4");
+  members.push_back("c4");
+  ASSERT_TRUE(WaitUntil(
+      [&] { return Logged("c1", "among 3 collectors \\(" + Listed(members) + "\\)"); }, 30s))
+      << Logs();
+  ExpectShares(members);
+
+  auto status = RunCommand({MIMAMORI_CTL_BINARY, "--config", config_.string(), "status"});
+  ASSERT_EQ(status.exit_code, 0) << status.Describe();
+  EXPECT_NE(status.out.find("NODES"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("shards  generation"), std::string::npos) << status.out;
 }
 
 }  // namespace
