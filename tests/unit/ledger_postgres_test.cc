@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "collector/ha/leadership.h"
+#include "collector/ha/shard_plan.h"
 #include "collector/ledger/ledger.h"
 #include "tests/support/private_postgres.h"
 #include "tests/support/test_ledger.h"
@@ -286,6 +287,118 @@ TEST(LedgerPostgresRestartTest, CallsFailWhileTheServerIsDownAndWorkAgainAfter) 
   EXPECT_EQ(ledger.Timeline(id)->reports.size(), 1u);
   ASSERT_TRUE(ledger.EnqueueReport(Mail(id, 2)));
   EXPECT_EQ(ledger.Timeline(id)->reports.size(), 2u);
+}
+
+// Sharding: the leader records who polls which node; each member reads its
+// own share; the shares follow the live members.
+TEST_F(LedgerPostgresTest, TheLeaderSharesTheNodesAmongTheLiveMembersAndEachReadsItsShare) {
+  auto a = Leadership::Open(location_, {.collector_name = "col-a"});
+  auto b = Leadership::Open(location_, {.collector_name = "col-b"});
+  ASSERT_TRUE(a && b);
+  ASSERT_EQ(a->Tick(kT0).role, Role::kLeader);
+  ASSERT_EQ(b->Tick(kT0).role, Role::kFollower);
+  std::vector<std::string> nodes;
+  for (int i = 0; i < 40; ++i) nodes.push_back("vm" + std::to_string(i));
+  auto none = b->ReadShare(0);
+  ASSERT_TRUE(none) << none.error().message;
+  EXPECT_FALSE(*none) << "nothing is assigned before the leader shares";
+
+  auto first = a->Rebalance(nodes, kT0);
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_TRUE(first->changed);
+  EXPECT_EQ(first->members, (std::vector<std::string>{"col-a", "col-b"}));
+  EXPECT_EQ(first->moved, nodes.size());
+  auto share_a = a->ReadShare(0);
+  auto share_b = b->ReadShare(0);
+  ASSERT_TRUE(share_a && share_b && *share_a && *share_b);
+  EXPECT_EQ((*share_a)->generation, first->generation);
+  EXPECT_EQ((*share_a)->nodes.size() + (*share_b)->nodes.size(), nodes.size());
+  for (const auto& n : (*share_b)->nodes) EXPECT_EQ(OwnerOf(n, first->members), "col-b") << n;
+  EXPECT_FALSE(*b->ReadShare((*share_b)->generation)) << "unchanged: nothing to read again";
+
+  // Nothing changed: nothing written.
+  auto again = a->Rebalance(nodes, kT0 + std::chrono::seconds(5));
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(again->changed);
+
+  // b stops beating: after the member timeout its nodes are a's, and a
+  // node gone from the inventory is dropped.
+  ASSERT_FALSE(a->Tick(kT0 + std::chrono::seconds(25)).error);
+  nodes.pop_back();
+  auto alone = a->Rebalance(nodes, kT0 + std::chrono::seconds(25));
+  ASSERT_TRUE(alone) << alone.error().message;
+  EXPECT_TRUE(alone->changed);
+  EXPECT_EQ(alone->members, std::vector<std::string>{"col-a"});
+  EXPECT_EQ(alone->moved, (*share_b)->nodes.size() - (OwnerOf("vm39", first->members) == "col-b"));
+  EXPECT_EQ(alone->removed, 1u);
+  auto all = a->ReadShare((*share_a)->generation);
+  ASSERT_TRUE(all && *all);
+  EXPECT_EQ((*all)->nodes.size(), nodes.size());
+  EXPECT_GT((*all)->generation, first->generation);
+  auto gone = b->ReadShare((*share_b)->generation);
+  ASSERT_TRUE(gone && *gone);
+  EXPECT_TRUE((*gone)->nodes.empty());
+
+  // mimamorictl status counts them.
+  auto status = ReadMembers(location_, kT0 + std::chrono::seconds(25));
+  ASSERT_TRUE(status) << status.error().message;
+  EXPECT_EQ(status->shard_generation, (*all)->generation);
+  ASSERT_EQ(status->members.size(), 2u);
+  EXPECT_EQ(status->members[0].nodes, nodes.size());
+  EXPECT_EQ(status->members[1].nodes, 0u);
+
+  // A follower cannot share.
+  auto refused = b->Rebalance(nodes, kT0);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("not the leader"), std::string::npos);
+}
+
+// A follower's changes are recorded only for the nodes it polls; the
+// leader's engine reads them after the last id it saw, none missed.
+TEST_F(LedgerPostgresTest, AFollowersChangesAreRecordedOnlyForItsOwnNodes) {
+  auto a = Leadership::Open(location_, {.collector_name = "col-a"});
+  auto b = Leadership::Open(location_, {.collector_name = "col-b"});
+  ASSERT_TRUE(a && b);
+  ASSERT_EQ(a->Tick(kT0).role, Role::kLeader);
+  ASSERT_FALSE(b->Tick(kT0).error);
+  std::vector<std::string> nodes;
+  for (int i = 0; i < 20; ++i) nodes.push_back("vm" + std::to_string(i));
+  auto plan = a->Rebalance(nodes, kT0);
+  ASSERT_TRUE(plan) << plan.error().message;
+  std::string mine, theirs;
+  for (const auto& n : nodes) {
+    (OwnerOf(n, plan->members) == "col-b" ? mine : theirs) = n;
+  }
+  ASSERT_FALSE(mine.empty() || theirs.empty());
+
+  Ledger ledger = OpenOrDie();
+  auto failure = [](const std::string& node) {
+    StateChange c;
+    c.node = node;
+    c.monitor = "ping";
+    c.kind = "ping";
+    c.from = Status::kOk;
+    c.to = Status::kCritical;
+    c.detected_at = kT0;
+    c.first_seen_at = kT0;
+    c.reason = "no reply";
+    return c;
+  };
+  auto before = ledger.RecordPendingChanges({failure("leader-node")}, kT0);
+  ASSERT_TRUE(before) << before.error().message;
+  auto ids = ledger.RecordForwardedChanges({failure(mine), failure(theirs)}, kT0, "col-b");
+  ASSERT_TRUE(ids) << ids.error().message;
+  ASSERT_EQ(ids->size(), 2u);
+  EXPECT_GT((*ids)[0], before->front());
+  EXPECT_EQ((*ids)[1], 0) << "a node of another collector is refused";
+
+  auto after = ledger.PendingChangesAfter(before->front());
+  ASSERT_TRUE(after) << after.error().message;
+  ASSERT_EQ(after->size(), 1u);
+  EXPECT_EQ((*after)[0].id, (*ids)[0]);
+  EXPECT_EQ((*after)[0].change.node, mine);
+  EXPECT_EQ((*after)[0].change.to, Status::kCritical);
+  EXPECT_EQ(ledger.PendingChanges()->size(), 2u);
 }
 
 }  // namespace
