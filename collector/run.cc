@@ -47,6 +47,33 @@ std::shared_ptr<const Inventory> Load(const std::string& path, std::vector<std::
   return std::make_shared<const Inventory>(std::move(*inventory));
 }
 
+/// What a SIGHUP asks for: the inventory (with the VM placement vCenter
+/// reported) and its templates, checked as at start. nullopt, logged and
+/// counted, when they do not load: the running configuration stays.
+struct Reloaded {
+  std::shared_ptr<const Inventory> inventory;
+  AlertingContext context;
+};
+std::optional<Reloaded> ReadReload(const std::string& path,
+                                   const std::vector<VmPlacement>& placement,
+                                   CollectorMetrics& metrics) {
+  std::vector<std::string> why;
+  auto next = Load(path, why);
+  if (next && !placement.empty()) {
+    std::vector<PlacementChange> moved;
+    next = WithPlacement(*next, placement, moved);
+  }
+  std::optional<AlertingContext> context;
+  if (next) context = AlertingContext::Make(next, MessageDomain(), why);
+  if (!next || !context) {
+    for (const auto& e : why) Log(LogLevel::kError, "reload: " + e);
+    Log(LogLevel::kError, "reload failed; the running configuration stays in force");
+    metrics.ConfigReloaded(false);
+    return std::nullopt;
+  }
+  return Reloaded{std::move(next), std::move(*context)};
+}
+
 std::string FormatValue(const std::optional<double>& value) {
   if (!value) return "";
   char buf[32];
@@ -148,8 +175,24 @@ class SharePlanner {
     Install(installed_, nodes_, {});
   }
 
-  /// Presumes what the leader's ledger says was failing, for the monitors
-  /// this collector runs (the rest are other collectors' to carry on).
+  std::size_t share_size() const { return nodes_.size(); }
+
+  /// On taking the lead: installs the share as it is now, with the monitors
+  /// of the leader, carrying on from `inherited` (what the engine's ledger
+  /// said at its start), so the leader's first share needs no read of its own.
+  void Lead(std::shared_ptr<const Inventory> inventory,
+            const std::vector<InheritedState>& inherited) {
+    inventory_ = std::move(inventory);
+    leading_ = true;
+    requested_ = pair_.share_generation();
+    std::shared_ptr<const ShardShare> share = pair_.share();
+    Install(share->generation, {share->nodes.begin(), share->nodes.end()}, {});
+    Presume(inherited);
+  }
+
+ private:
+  /// Presumes what the ledger says was failing, for the monitors this
+  /// collector runs (the rest are other collectors' to carry on).
   void Presume(const std::vector<InheritedState>& inherited) {
     std::set<std::pair<std::string, std::string>> first;
     for (const InheritedState& s : inherited) {
@@ -161,18 +204,22 @@ class SharePlanner {
     metrics_.PublishStates(tracker_.Current());
   }
 
-  std::size_t share_size() const { return nodes_.size(); }
-
- private:
   void Install(std::int64_t generation, std::set<std::string> nodes,
                std::vector<InheritedState> inherited) {
     // A share read after this one was installed already: this one is stale.
     if (generation < installed_) return;
     installed_ = generation;
+    const bool moved = nodes != nodes_;
     nodes_ = std::move(nodes);
     scheduler_.SetPlan(MonitorsOfShare(CreateMonitors(*inventory_, services_), nodes_, leading_),
                        inventory_, std::make_shared<const BusinessCalendar>(inventory_->calendar));
     if (!inherited.empty()) Presume(inherited);
+    if (moved) {
+      Log(LogLevel::kInfo,
+          "collector " + pair_.name() + ": monitoring its share: " + std::to_string(nodes_.size()) +
+              " nodes, " + std::to_string(scheduler_.size()) + " monitors (" +
+              std::to_string(inherited.size()) + " failing monitors carried on from the ledger)");
+    }
   }
 
   boost::asio::io_context& io_;
@@ -333,22 +380,14 @@ int Run(const CommandLine& command_line) {
             return;
           }
           notified(notifier.Reloading());
-          std::vector<std::string> why;
-          auto next = Load(command_line.config_path, why);
-          std::optional<AlertingContext> next_context;
-          if (next) next_context = AlertingContext::Make(next, MessageDomain(), why);
-          if (!next || !next_context) {
-            for (const auto& e : why) Log(LogLevel::kError, "reload: " + e);
-            Log(LogLevel::kError, "reload failed; the running configuration stays in force");
-            metrics.ConfigReloaded(false);
-          } else {
-            inventory = next;
-            alerting_context = std::move(next_context);
-            pair->SetNodes(NodeNames(*next));
-            planner->Replan(next, false);
+          if (auto next = ReadReload(command_line.config_path, {}, metrics)) {
+            inventory = next->inventory;
+            alerting_context = std::move(next->context);
+            pair->SetNodes(NodeNames(*inventory));
+            planner->Replan(inventory, false);
             metrics.ConfigReloaded(true);
             Log(LogLevel::kInfo, "configuration reloaded while following: " +
-                                     std::to_string(next->nodes.size()) + " nodes");
+                                     std::to_string(inventory->nodes.size()) + " nodes");
           }
           notified(notifier.Ready(status()));
           signals.async_wait(on_signal);
@@ -443,8 +482,7 @@ int Run(const CommandLine& command_line) {
   // failing until their first check, which comes first. In a pair, only the
   // monitors of this collector's share (and those of the leader alone).
   if (planner) {
-    planner->Replan(inventory, /*leading=*/true);
-    planner->Presume(alerting.inherited());
+    planner->Lead(inventory, alerting.inherited());
   } else {
     std::set<std::pair<std::string, std::string>> check_first;
     for (const InheritedState& s : alerting.inherited()) {
@@ -547,19 +585,8 @@ int Run(const CommandLine& command_line) {
           return;
         }
         notified(notifier.Reloading());
-        std::vector<std::string> why;
-        auto next = Load(command_line.config_path, why);
-        if (next && !placement.empty()) {
-          std::vector<PlacementChange> moved;
-          next = WithPlacement(*next, placement, moved);
-        }
-        std::optional<AlertingContext> next_context;
-        if (next) next_context = AlertingContext::Make(next, MessageDomain(), why);
-        if (!next || !next_context) {
-          for (const auto& e : why) Log(LogLevel::kError, "reload: " + e);
-          Log(LogLevel::kError, "reload failed; the running configuration stays in force");
-          metrics.ConfigReloaded(false);
-        } else {
+        if (auto reloaded = ReadReload(command_line.config_path, placement, metrics)) {
+          const std::shared_ptr<const Inventory> next = reloaded->inventory;
           if (!history.front()->messages.enabled && next->messages.enabled) {
             Log(LogLevel::kWarning,
                 "reload: the messages section is new; its receivers start at the next restart");
@@ -572,7 +599,7 @@ int Run(const CommandLine& command_line) {
               Log(LogLevel::kWarning, "reload: messages listen addresses are kept until a restart");
             }
           }
-          install(next, std::move(*next_context));
+          install(next, std::move(reloaded->context));
           vcenter.Configure(next->vcenter);
           metrics.ConfigReloaded(true);
           Log(LogLevel::kInfo, "configuration reloaded: " + std::to_string(next->nodes.size()) +

@@ -341,9 +341,11 @@ void IncidentEngine::ReplayPendingChanges() {
 }
 
 void IncidentEngine::TakeForwardedChanges() {
-  if (!forwarding_) return;
+  if (!forwarding_ || clock_.Now() < next_forwarded_read_) return;
   auto pending = ledger_.PendingChangesAfter(forwarded_after_);
   if (!pending) {
+    // They wait in the ledger; read again after a pause, not every turn.
+    next_forwarded_read_ = clock_.Now() + kRetryWrite;
     Failed(pending.error(), "reading the state changes other collectors recorded");
     return;
   }

@@ -206,6 +206,7 @@ class IncidentEngine {
   /// wrote above it (not to be taken twice).
   bool forwarding_ = false;
   std::int64_t forwarded_after_ = 0;
+  TimePoint next_forwarded_read_{};
   std::set<std::int64_t> own_rows_;
   /// When each monitor's latest change was detected, so Reconcile never
   /// lets an older snapshot undo a newer change.

@@ -312,6 +312,14 @@ LeadershipResult<Leadership> Leadership::Open(const std::string& conninfo,
   return leadership;
 }
 
+LeadershipError Leadership::StatementFailed(std::string_view step) const {
+  const bool alive = PQstatus(conn_) == CONNECTION_OK;
+  auto error = Fail(alive ? LeadershipErrorKind::kQuery : LeadershipErrorKind::kConnection, step,
+                    ConnError(conn_));
+  if (!alive) LoseConnection(LostReason());
+  return error;
+}
+
 LeadershipError Leadership::Fail(LeadershipErrorKind kind, std::string_view step,
                                  std::string_view detail) const {
   return LeadershipError{kind, "leadership " + options_.collector_name + ", " + description_ +
@@ -450,11 +458,7 @@ std::optional<LeadershipError> Leadership::TryTakeLead(TimePoint now) {
   PgResult lock =
       Exec(conn_, "SELECT pg_try_advisory_lock($1::bigint)", {std::to_string(kLeaderLockKey)});
   if (!Succeeded(lock)) {
-    const bool alive = PQstatus(conn_) == CONNECTION_OK;
-    auto error = Fail(alive ? LeadershipErrorKind::kQuery : LeadershipErrorKind::kConnection,
-                      "try the leader lock", ConnError(conn_));
-    if (!alive) LoseConnection(LostReason());
-    return error;
+    return StatementFailed("try the leader lock");
   }
   if (PQgetvalue(lock.get(), 0, 0)[0] != 't') return std::nullopt;  // someone else leads
 
@@ -493,11 +497,7 @@ std::optional<LeadershipError> Leadership::TryTakeLead(TimePoint now) {
 std::optional<LeadershipError> Leadership::CheckTerm() {
   PgResult r(PQexec(conn_, std::string(kCurrentTermSql).c_str()));
   if (!Succeeded(r) || PQntuples(r.get()) != 1) {
-    const bool alive = PQstatus(conn_) == CONNECTION_OK;
-    auto error = Fail(alive ? LeadershipErrorKind::kQuery : LeadershipErrorKind::kConnection,
-                      "check the term", ConnError(conn_));
-    if (!alive) LoseConnection(LostReason());
-    return error;
+    return StatementFailed("check the term");
   }
   const std::int64_t latest = std::strtoll(PQgetvalue(r.get(), 0, 0), nullptr, 10);
   if (latest != term_) {
@@ -529,13 +529,6 @@ void Leadership::StepDown(const std::string& reason) {
 }
 
 std::optional<LeadershipError> Leadership::Heartbeat(TimePoint now, LeadershipState* state) {
-  auto failed = [this](std::string_view step) {
-    const bool alive = PQstatus(conn_) == CONNECTION_OK;
-    auto error = Fail(alive ? LeadershipErrorKind::kQuery : LeadershipErrorKind::kConnection, step,
-                      ConnError(conn_));
-    if (!alive) LoseConnection(LostReason());
-    return error;
-  };
   LeaderRow row;
   if (leader_) {
     state->leader = options_.collector_name;
@@ -543,7 +536,7 @@ std::optional<LeadershipError> Leadership::Heartbeat(TimePoint now, LeadershipSt
     state->leader_since = leader_since_;
   } else {
     PgResult leader = QueryLeader(conn_);
-    if (!Succeeded(leader)) return failed("read the leader");
+    if (!Succeeded(leader)) return StatementFailed("read the leader");
     row = ParseLeader(leader.get());
     if (row.held && !row.leader.empty()) {
       state->leader = row.leader;
@@ -574,7 +567,7 @@ std::optional<LeadershipError> Leadership::Heartbeat(TimePoint now, LeadershipSt
        std::to_string(leader_ ? term_ : row.term),
        leader_ ? std::optional<std::string>(Millis(leader_since_)) : std::nullopt, Millis(now),
        seen_leader, seen_heartbeat, std::to_string(::getpid()), host_, Millis(started_at_)});
-  if (!Succeeded(up)) return failed("write the heartbeat");
+  if (!Succeeded(up)) return StatementFailed("write the heartbeat");
   return std::nullopt;
 }
 
@@ -624,13 +617,6 @@ std::string Joined(const std::vector<std::string>& items) {
 LeadershipResult<RebalanceOutcome> Leadership::Rebalance(const std::vector<std::string>& nodes,
                                                          TimePoint now) {
   if (!IsLeader()) return Fail(LeadershipErrorKind::kQuery, "rebalance", "not the leader");
-  auto failed = [this](std::string_view step) {
-    const bool alive = PQstatus(conn_) == CONNECTION_OK;
-    auto error = Fail(alive ? LeadershipErrorKind::kQuery : LeadershipErrorKind::kConnection, step,
-                      ConnError(conn_));
-    if (!alive) LoseConnection(LostReason());
-    return error;
-  };
   // Live: beating recently and not stopped. The leader of the term before
   // ours has lost the lock (it died, or exits to come back as a follower):
   // out until it beats again after our takeover, so its nodes move at once
@@ -643,7 +629,7 @@ LeadershipResult<RebalanceOutcome> Leadership::Rebalance(const std::vector<std::
   const auto oldest = now - options_.member_timeout;
   PgResult live = Exec(conn_, members_sql.c_str(),
                        {Millis(oldest), Millis(leader_since_), std::to_string(term_)});
-  if (!Succeeded(live)) return failed("read the live members");
+  if (!Succeeded(live)) return StatementFailed("read the live members");
   std::vector<std::string> members;
   bool self = false;
   for (int i = 0; i < PQntuples(live.get()); ++i) {
@@ -662,7 +648,7 @@ LeadershipResult<RebalanceOutcome> Leadership::Rebalance(const std::vector<std::
     PgResult rows(PQexec(conn_,
                          "SELECT a.node, a.collector, (SELECT generation FROM shard_plan"
                          " WHERE id = 1) FROM shard_assignments a"));
-    if (!Succeeded(rows)) return failed("read the assignments");
+    if (!Succeeded(rows)) return StatementFailed("read the assignments");
     shards_ = {};
     for (int i = 0; i < PQntuples(rows.get()); ++i) {
       shards_.owner[PQgetvalue(rows.get(), i, 0)] = PQgetvalue(rows.get(), i, 1);
@@ -703,7 +689,7 @@ LeadershipResult<RebalanceOutcome> Leadership::Rebalance(const std::vector<std::
         " term = EXCLUDED.term, members = EXCLUDED.members, updated_at = EXCLUDED.updated_at"
         " RETURNING generation";
     PgResult begin(PQexec(conn_, "BEGIN"));
-    if (!Succeeded(begin)) return failed("begin the rebalance");
+    if (!Succeeded(begin)) return StatementFailed("begin the rebalance");
     PgResult del = Exec(conn_, "DELETE FROM shard_assignments WHERE node = ANY($1::text[])",
                         {TextArray(gone)});
     PgResult up;
@@ -715,12 +701,12 @@ LeadershipResult<RebalanceOutcome> Leadership::Rebalance(const std::vector<std::
       gen = Exec(conn_, plan.c_str(), {std::to_string(term_), Joined(members), Millis(now)});
     }
     if (gen == nullptr || !Succeeded(gen) || PQntuples(gen.get()) != 1) {
-      auto error = failed("write the assignments");
+      auto error = StatementFailed("write the assignments");
       if (conn_ != nullptr) PgResult rollback(PQexec(conn_, "ROLLBACK"));
       return error;
     }
     PgResult commit(PQexec(conn_, "COMMIT"));
-    if (!Succeeded(commit)) return failed("commit the assignments");
+    if (!Succeeded(commit)) return StatementFailed("commit the assignments");
     outcome.changed = true;
     outcome.generation = std::strtoll(PQgetvalue(gen.get(), 0, 0), nullptr, 10);
     outcome.moved = moved_nodes.size();
@@ -738,15 +724,8 @@ LeadershipResult<RebalanceOutcome> Leadership::Rebalance(const std::vector<std::
 LeadershipResult<std::optional<ShardShare>> Leadership::ReadShare(std::int64_t known_generation) {
   if (conn_ == nullptr)
     return Fail(LeadershipErrorKind::kConnection, "read the share", "not connected");
-  auto failed = [this](std::string_view step) {
-    const bool alive = PQstatus(conn_) == CONNECTION_OK;
-    auto error = Fail(alive ? LeadershipErrorKind::kQuery : LeadershipErrorKind::kConnection, step,
-                      ConnError(conn_));
-    if (!alive) LoseConnection(LostReason());
-    return error;
-  };
   PgResult gen(PQexec(conn_, "SELECT generation FROM shard_plan WHERE id = 1"));
-  if (!Succeeded(gen)) return failed("read the shard generation");
+  if (!Succeeded(gen)) return StatementFailed("read the shard generation");
   if (PQntuples(gen.get()) != 1) return std::optional<ShardShare>();
   if (std::strtoll(PQgetvalue(gen.get(), 0, 0), nullptr, 10) == known_generation) {
     return std::optional<ShardShare>();
@@ -756,7 +735,7 @@ LeadershipResult<std::optional<ShardShare>> Leadership::ReadShare(std::int64_t k
                        "SELECT p.generation, a.node FROM shard_plan p LEFT JOIN shard_assignments a"
                        " ON a.collector = $1 WHERE p.id = 1 ORDER BY a.node COLLATE \"C\"",
                        {options_.collector_name});
-  if (!Succeeded(rows) || PQntuples(rows.get()) < 1) return failed("read the share");
+  if (!Succeeded(rows) || PQntuples(rows.get()) < 1) return StatementFailed("read the share");
   ShardShare share;
   share.generation = std::strtoll(PQgetvalue(rows.get(), 0, 0), nullptr, 10);
   for (int i = 0; i < PQntuples(rows.get()); ++i) {

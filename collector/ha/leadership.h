@@ -247,6 +247,10 @@ class Leadership {
   Leadership(std::string conninfo, std::string description, LeadershipOptions options);
   LeadershipError Fail(LeadershipErrorKind kind, std::string_view step,
                        std::string_view detail) const;
+  // A statement on the dedicated connection failed: a query error while the
+  // connection lives, else a connection error (and the connection is
+  // dropped, a leader stepping down).
+  LeadershipError StatementFailed(std::string_view step) const;
   std::optional<LeadershipError> Connect();
   void Disconnect();
   // Drops a broken connection; a leader steps down with `reason`.

@@ -84,7 +84,7 @@ void PairMember::Leave() {
 }
 
 std::string PairMember::describe() const {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(state_mutex_);
   return description_;
 }
 
@@ -110,11 +110,14 @@ LeadershipState PairMember::Beat() {
   } else {
     description = "following: nobody leads";
   }
-  // Said when it changes, not every 5 seconds.
-  if (description != description_ && state.change == LeadershipChange::kNone) {
-    Log(state.error ? LogLevel::kWarning : LogLevel::kInfo, me + description);
+  {
+    std::lock_guard state_lock(state_mutex_);
+    // Said when it changes, not every 5 seconds.
+    if (description != description_ && state.change == LeadershipChange::kNone) {
+      Log(state.error ? LogLevel::kWarning : LogLevel::kInfo, me + description);
+    }
+    description_ = std::move(description);
   }
-  description_ = std::move(description);
 
   leading_.Add({{"collector", name()}}).Set(state.role == Role::kLeader ? 1 : 0);
   term_.Add({{"collector", name()}})
@@ -130,32 +133,41 @@ LeadershipState PairMember::Beat() {
     published_leader_ = state.leader;
   }
   if (state.role == Role::kLeader) PublishMembers(now);
-  leading_now_ = state.role == Role::kLeader;
+  // The share first: a collector that sees itself leading finds its share
+  // as the leader assigned it (Rebalance runs in this very beat).
   if (!state.error) ShareNodes(state, now);
+  leading_now_ = state.role == Role::kLeader;
   return state;
 }
 
 void PairMember::SetNodes(std::vector<std::string> nodes) {
-  std::lock_guard lock(mutex_);
-  nodes_ = std::move(nodes);
+  std::lock_guard lock(state_mutex_);
+  nodes_ = std::make_shared<const std::vector<std::string>>(std::move(nodes));
 }
 
 std::shared_ptr<const ShardShare> PairMember::share() const {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(state_mutex_);
   return share_;
 }
 
 void PairMember::ShareNodes(const LeadershipState& state, TimePoint now) {
   const std::string me = "collector " + name() + ": ";
+  std::shared_ptr<const std::vector<std::string>> nodes;
+  std::shared_ptr<const ShardShare> share;
+  {
+    std::lock_guard lock(state_mutex_);
+    nodes = nodes_;
+    share = share_;
+  }
   std::string problem;
   if (state.role == Role::kLeader) {
-    auto outcome = leadership_.Rebalance(nodes_, now);
+    auto outcome = leadership_.Rebalance(*nodes, now);
     if (!outcome) {
       problem = outcome.error().message;
     } else if (outcome->changed) {
       std::string members;
       for (const auto& m : outcome->members) members += (members.empty() ? "" : ", ") + m;
-      Log(LogLevel::kInfo, me + "shared " + std::to_string(nodes_.size()) + " nodes among " +
+      Log(LogLevel::kInfo, me + "shared " + std::to_string(nodes->size()) + " nodes among " +
                                std::to_string(outcome->members.size()) + " collectors (" + members +
                                "): " + std::to_string(outcome->moved) + " assigned anew, " +
                                std::to_string(outcome->removed) + " removed (shard generation " +
@@ -163,17 +175,20 @@ void PairMember::ShareNodes(const LeadershipState& state, TimePoint now) {
     }
   }
   if (problem.empty()) {
-    auto read = leadership_.ReadShare(share_->generation);
+    auto read = leadership_.ReadShare(share->generation);
     if (!read) {
       problem = read.error().message;
     } else if (*read) {
-      const std::size_t before = share_->nodes.size();
-      share_ = std::make_shared<const ShardShare>(std::move(**read));
-      share_generation_ = share_->generation;
-      Log(LogLevel::kInfo, me + "polls " + std::to_string(share_->nodes.size()) + " nodes (was " +
-                               std::to_string(before) + "; shard generation " +
-                               std::to_string(share_->generation) + ")");
-      shard_nodes_.Add({{"collector", name()}}).Set(static_cast<double>(share_->nodes.size()));
+      auto next = std::make_shared<const ShardShare>(std::move(**read));
+      Log(LogLevel::kInfo, me + "polls " + std::to_string(next->nodes.size()) + " nodes (was " +
+                               std::to_string(share->nodes.size()) + "; shard generation " +
+                               std::to_string(next->generation) + ")");
+      shard_nodes_.Add({{"collector", name()}}).Set(static_cast<double>(next->nodes.size()));
+      {
+        std::lock_guard lock(state_mutex_);
+        share_ = next;
+      }
+      share_generation_ = next->generation;
     }
   }
   // Said when it changes: a member keeps polling its last share meanwhile.

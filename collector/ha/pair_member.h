@@ -90,16 +90,20 @@ class PairMember {
   prometheus::Family<prometheus::Gauge>& heartbeat_age_;
   prometheus::Family<prometheus::Gauge>& shard_nodes_;
   prometheus::Family<prometheus::Gauge>& member_nodes_;
-  std::vector<std::string> nodes_;  // under mutex_
-  std::string shard_problem_;       // the last sharding error logged, under mutex_
-  std::shared_ptr<const ShardShare> share_ = std::make_shared<const ShardShare>();  // mutex_
+  // Under state_mutex_ (the run loop reads them; a beat holds mutex_ for its
+  // round trips, which must never stall monitoring):
+  std::shared_ptr<const std::vector<std::string>> nodes_ =
+      std::make_shared<const std::vector<std::string>>();
+  std::shared_ptr<const ShardShare> share_ = std::make_shared<const ShardShare>();
+  std::string shard_problem_;  // the last sharding error logged (beats only)
   std::atomic<std::int64_t> share_generation_{0};
   std::atomic<bool> leading_now_{false};
   bool led_ = false;  // heartbeat thread
   std::string published_leader_;
   std::shared_ptr<std::atomic<std::int64_t>> term_now_ =
       std::make_shared<std::atomic<std::int64_t>>(0);
-  mutable std::mutex mutex_;  // Beat and Leave (leadership_), description_
+  mutable std::mutex mutex_;        // Beat and Leave (leadership_)
+  mutable std::mutex state_mutex_;  // description_, nodes_, share_
   std::mutex wake_mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
