@@ -51,8 +51,12 @@
 #
 # Options: --nodes N (default 100000, at most 128000), --collectors K (default
 #          2), --quick (2,000 nodes, --cycle 30, --scrape 2), --cycle S
-#          (default 150), --scrape S (default 10), --record (append the
-#          results to bench/RESULTS.md).
+#          (default 150), --scrape S (default 10; 30 above 20,000 nodes,
+#          where one /metrics body is over 30 MiB: every node has about 20
+#          series, ~1.6 KiB), --record (append the results to
+#          bench/RESULTS.md), --keep (keep the work directory: logs, samples).
+# The scrapes are part of the load, as Prometheus' would be: their CPU is the
+# collector's (its HTTP threads), and the table's notes give their size and time.
 # Environment: BUILD=dir (default build) holds bench/snmp_simulator and
 #   collector/mimamori-collector, which must be built.
 # Needs the PostgreSQL server binaries (/usr/lib/postgresql/*/bin), psql,
@@ -69,8 +73,9 @@ BUILD=${BUILD:-$ROOT/build}
 NODES=100000
 COLLECTORS=2
 CYCLE=150
-SCRAPE=10
+SCRAPE=""
 RECORD=false
+KEEP=false
 ARGS=("$@")
 while [ $# -gt 0 ]; do
   case $1 in
@@ -80,11 +85,13 @@ while [ $# -gt 0 ]; do
     --cycle) CYCLE=${2:?}; shift ;;
     --scrape) SCRAPE=${2:?}; shift ;;
     --record) RECORD=true ;;
+    --keep) KEEP=true ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
   esac
   shift
 done
+if [ -z "$SCRAPE" ]; then SCRAPE=10; [ "$NODES" -le 20000 ] || SCRAPE=30; fi
 for v in "$NODES" "$COLLECTORS" "$CYCLE" "$SCRAPE"; do
   [[ $v =~ ^[1-9][0-9]*$ ]] || { usage >&2; exit 2; }
 done
@@ -117,7 +124,7 @@ cleanup() {
   [ -z "$sim_pid" ] || { kill "$sim_pid" 2>/dev/null || true; wait "$sim_pid" 2>/dev/null || true; }
   [ -z "$smtp_pid" ] || { kill "$smtp_pid" 2>/dev/null || true; wait "$smtp_pid" 2>/dev/null || true; }
   if $pg_started; then "$ROOT/tests/support/postgres_fixture.sh" stop "$PGDIR" >/dev/null 2>&1 || true; fi
-  rm -rf "$WORK"
+  if $KEEP; then note "kept $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -226,7 +233,7 @@ EOF
 # --- one run: K collectors on one ledger -----------------------------------------
 # Leaves, per collector NAME, $dir/NAME.result: key=value lines.
 MONITORS_PER_NODE=""
-scrape() {  # port -> "total ok failed unknown overrun lag shard-nodes-or-- bytes" (name in $2)
+scrape() {  # port name -> "total ok failed unknown overrun lag shard-nodes-or-- bytes sent opened"
   curl -s --max-time 120 "http://127.0.0.1:$1/metrics" | awk -v me="$2" '
     { bytes += length($0) + 1 }
     /^mimamori_checks_total\{/ {
@@ -237,11 +244,13 @@ scrape() {  # port -> "total ok failed unknown overrun lag shard-nodes-or-- byte
     }
     /^mimamori_checks_skipped_total\{.*reason="overrun"/ { overrun += $NF }
     /^mimamori_scheduler_lag_seconds/ { lag = $NF }
+    /^mimamori_report_attempts_total\{.*outcome="sent"/ { sent += $NF }
+    /^mimamori_incidents_opened_total/ { opened += $NF }
     /^mimamori_shard_nodes/ {
       if (index($0, "collector=\"" me "\"") || $0 ~ /^mimamori_shard_nodes( |\{\})/) shard = $NF
     }
-    END { printf "%d %d %d %d %d %s %s %d\n", total, ok, failed, unknown, overrun, \
-            (lag == "" ? 0 : lag), (shard == "" ? "--" : shard), bytes }'
+    END { printf "%d %d %d %d %d %s %s %d %d %d\n", total, ok, failed, unknown, overrun, \
+            (lag == "" ? 0 : lag), (shard == "" ? "--" : shard), bytes, sent, opened }'
 }
 
 run_ledger() {  # label K ledger-kind(postgresql|sqlite)
@@ -353,8 +362,8 @@ share_monitors() {  # dir name
   echo "${m:-0}"
 }
 
-# From the samples (t total ok failed unknown overrun lag shard bytes cpu
-# scrape_s pgcpu) of one collector with M monitors.
+# From the samples (t total ok failed unknown overrun lag shard bytes sent
+# opened cpu scrape_s pgcpu) of one collector with M monitors.
 summarize() {  # dir name monitors
   awk -v m="$3" -v cycle="$CYCLE" -v per="$MONITORS_PER_NODE" '
     function cross(target,   i) {  # interpolated time where total reaches target
@@ -366,10 +375,10 @@ summarize() {  # dir name monitors
     }
     function first(target,   i) { for (i = 1; i <= n; ++i) if (tot[i] >= target) return i; return 0 }
     {
-      ++n; t[n] = $1; tot[n] = $2; unk[n] = $5; over[n] = $6; cpu[n] = $10; pg[n] = $12
+      ++n; t[n] = $1; tot[n] = $2; unk[n] = $5; over[n] = $6; cpu[n] = $12; pg[n] = $14; sent = $10; opened = $11
       if ($7 > lagmax) lagmax = $7
       if ($9 > bytes) bytes = $9
-      if ($11 > scrape) scrape = $11
+      if ($13 > scrape) scrape = $13
     }
     END {
       nodes = m / per
@@ -390,6 +399,7 @@ summarize() {  # dir name monitors
       }
       printf "checks=%d\nunknown=%d\noverruns=%d\nlag_max=%.3f\n", tot[n], unk[n], over[n], lagmax
       printf "metrics_mib=%.1f\nscrape_max_s=%.2f\n", bytes / 1048576, scrape
+      printf "incidents=%d\nreports_sent=%d\n", opened, sent
       ok = (m > 0 && r1 >= 0 && r2 >= 0 && cycle <= 150 && r1 <= cycle + 10 && r2 - r1 <= cycle + 10 \
             && over[n] == 0 && unk[n] == 0)
       printf "verdict=%s\n", (m == 0) ? "idle" : (ok ? "PASS" : "MISS")
@@ -443,7 +453,7 @@ table=$(
     notes=""
     for f in "$WORK/$label"/c*.result; do
       name=$(basename "$f" .result)
-      notes+=" $name: $(get "$f" checks) checks, /metrics $(get "$f" metrics_mib) MiB (scrape <= $(get "$f" scrape_max_s) s), $(get "$f" errors) log lines with \"error\";"
+      notes+=" $name: $(get "$f" checks) checks, $(get "$f" incidents) incidents, $(get "$f" reports_sent) reports sent, /metrics $(get "$f" metrics_mib) MiB (scrape <= $(get "$f" scrape_max_s) s), $(get "$f" errors) log lines with \"error\";"
     done
     shards=""
     [ ! -f "$WORK/$label/shards" ] || shards=" shard_assignments: $(tr '\n' ';' <"$WORK/$label/shards")"
