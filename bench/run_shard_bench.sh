@@ -24,9 +24,15 @@
 #     monitors (the leader) and 0 for a waiting follower. Monitors per node
 #     come from --check-config (2: one resource, one process monitor with 3
 #     process checks; no ping, no time check).
+#   - share at: seconds from the start until the collector logged its final
+#     share ("polls N nodes (was ...)"; a follower gets it at the leader's next
+#     heartbeats), 0 without sharding.
 #   - round 1: seconds from the collector's start until every monitor of its
-#     share completed one check (at most the cycle plus one check's time when
-#     it keeps up); round 2: the next full round, and nodes/s over it.
+#     share completed one check (at most share at + the cycle + one check's
+#     time when it keeps up); round 2: the next full round, and nodes/s over
+#     it. A collector that briefly held more nodes before the shares settled
+#     (the first leader holds all) counts those checks too, so its round 1
+#     can show slightly early.
 #   - timed out: checks with outcome "unknown" (an SNMP timeout or error);
 #     overruns: mimamori_checks_skipped_total{reason="overrun"} (a check still
 #     running when due again); lag max: the largest mimamori_scheduler_lag_
@@ -36,7 +42,7 @@
 #     it if it did nothing else); with PostgreSQL the server's CPU (postmaster
 #     and backends) is shown beside it.
 #   - peak RSS: VmHWM of /proc/PID/status at the end.
-# Verdict PASS: --cycle <= 150 s, round 1 <= cycle + 10 s, round 2 <= cycle +
+# Verdict PASS: --cycle <= 150 s, round 1 - share at <= cycle + 10 s, round 2 <= cycle +
 # 10 s, no overrun, no timed-out check. Since the cycle is given, nodes/s
 # shows keeping up, not speed; the SQLite vs PostgreSQL row therefore compares
 # capacity (nodes per CPU-second) of one collector, K=1 on each ledger.
@@ -340,7 +346,8 @@ run_ledger() {  # label K ledger-kind(postgresql|sqlite)
   local pg1=0
   if [ "$kind" != sqlite ]; then sleep 0.5; pg1=$(pg_cpu_seconds); fi
   for name in "${names[@]}"; do
-    summarize "$dir" "$name" "$(share_monitors "$dir" "$name")" >"$dir/$name.result"
+    summarize "$dir" "$name" "$(share_monitors "$dir" "$name")" \
+      "$(share_at "$dir/$name.log" "${t0_of[$name]}")" >"$dir/$name.result"
     echo "pg_cpu_run=$(awk -v a="$pg0" -v b="$pg1" 'BEGIN { printf "%.1f", b - a }')" >>"$dir/$name.result"
     cat "$dir/$name.end" >>"$dir/$name.result"
     echo "errors=$(grep -c 'error' "$dir/$name.log" || true)" >>"$dir/$name.result"
@@ -362,10 +369,19 @@ share_monitors() {  # dir name
   echo "${m:-0}"
 }
 
+# Seconds from the start (epoch $2) until the collector logged its last
+# share ("polls N nodes (was M; shard generation G)"); 0 without sharding.
+share_at() {  # log t0
+  local stamp
+  stamp=$(sed -n 's/^\([0-9T:+-]*\) info: collector .*: polls [0-9]* nodes (was .*/\1/p' "$1" | tail -1)
+  [ -n "$stamp" ] || { echo 0; return; }
+  awk -v a="$(date -d "$stamp" +%s)" -v b="$2" 'BEGIN { d = a - b; printf "%.0f\n", (d > 0) ? d : 0 }'
+}
+
 # From the samples (t total ok failed unknown overrun lag shard bytes sent
 # opened cpu scrape_s pgcpu) of one collector with M monitors.
-summarize() {  # dir name monitors
-  awk -v m="$3" -v cycle="$CYCLE" -v per="$MONITORS_PER_NODE" '
+summarize() {  # dir name monitors share-at
+  awk -v m="$3" -v share_at="$4" -v cycle="$CYCLE" -v per="$MONITORS_PER_NODE" '
     function cross(target,   i) {  # interpolated time where total reaches target
       for (i = 1; i <= n; ++i) if (tot[i] >= target) {
         if (i == 1) return t[1]
@@ -400,7 +416,8 @@ summarize() {  # dir name monitors
       printf "checks=%d\nunknown=%d\noverruns=%d\nlag_max=%.3f\n", tot[n], unk[n], over[n], lagmax
       printf "metrics_mib=%.1f\nscrape_max_s=%.2f\n", bytes / 1048576, scrape
       printf "incidents=%d\nreports_sent=%d\n", opened, sent
-      ok = (m > 0 && r1 >= 0 && r2 >= 0 && cycle <= 150 && r1 <= cycle + 10 && r2 - r1 <= cycle + 10 \
+      printf "share_at=%d\n", share_at
+      ok = (m > 0 && r1 >= 0 && r2 >= 0 && cycle <= 150 && r1 - share_at <= cycle + 10 && r2 - r1 <= cycle + 10 \
             && over[n] == 0 && unk[n] == 0)
       printf "verdict=%s\n", (m == 0) ? "idle" : (ok ? "PASS" : "MISS")
     }' "$1/$2.samples"
@@ -421,8 +438,8 @@ RUNS+=("sqlite_k1 sqlite")
 
 # --- the report -----------------------------------------------------------------
 table=$(
-  echo "| ledger | collectors | collector | nodes polled | round 1 (s) | round 2 (s) | nodes/s | timed out | overruns | lag max (s) | CPU (% of a core) | nodes per CPU-s | peak RSS (MiB) | verdict (cycle ${CYCLE} s vs 150 s) |"
-  echo "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+  echo "| ledger | collectors | collector | nodes polled | share at (s) | round 1 (s) | round 2 (s) | nodes/s | timed out | overruns | lag max (s) | CPU (% of a core) | nodes per CPU-s | peak RSS (MiB) | verdict (cycle ${CYCLE} s vs 150 s) |"
+  echo "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
   for run in "${RUNS[@]}"; do
     read -r label kind <<<"$run"
     for f in "$WORK/$label"/c*.result; do
@@ -430,8 +447,8 @@ table=$(
       k=$(ls "$WORK/$label"/c*.result | wc -l)
       cpu="$(get "$f" cpu_pct)"
       [ "$kind" = sqlite ] || cpu="$cpu (server $(get "$f" pg_cpu_pct))"
-      printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
-        "$kind" "$k" "$name" "$(commas "$(get "$f" nodes)")" "$(get "$f" round1)" "$(get "$f" round2)" \
+      printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
+        "$kind" "$k" "$name" "$(commas "$(get "$f" nodes)")" "$(get "$f" share_at)" "$(get "$f" round1)" "$(get "$f" round2)" \
         "$(get "$f" nodes_per_s)" "$(get "$f" unknown)" "$(get "$f" overruns)" "$(get "$f" lag_max)" \
         "$cpu" "$(get "$f" nodes_per_cpu_s)" "$(get "$f" hwm)" "$(get "$f" verdict)"
     done
