@@ -175,7 +175,7 @@ pg_cpu_seconds() {
   done
   echo "$total"
 }
-hwm_mib() { awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+hwm_mib() { awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status" 2>/dev/null || echo -; }
 
 note "$(commas "$NODES") nodes, $COLLECTORS collector(s), cycle ${CYCLE}s; $placement; work dir $WORK"
 
@@ -305,7 +305,12 @@ run_ledger() {  # label K ledger-kind(postgresql|sqlite)
     t=$(now)
     done=true polling=0
     for name in "${names[@]}"; do
-      kill -0 "${collector_pid[$name]}" 2>/dev/null || die "$label: collector $name exited: $(tail -5 "$dir/$name.log")"
+      if ! kill -0 "${collector_pid[$name]}" 2>/dev/null; then
+        note "$label: collector $name exited early; its log ends: $(tail -3 "$dir/$name.log")"
+        echo "$name" >>"$dir/exited"
+        FAILED=true
+        break 2
+      fi
       local ts te
       ts=$(now)
       sample=$(scrape "${port_of[$name]}" "$name") || sample=""
@@ -351,6 +356,7 @@ run_ledger() {  # label K ledger-kind(postgresql|sqlite)
     echo "pg_cpu_run=$(awk -v a="$pg0" -v b="$pg1" 'BEGIN { printf "%.1f", b - a }')" >>"$dir/$name.result"
     cat "$dir/$name.end" >>"$dir/$name.result"
     echo "errors=$(grep -c 'error' "$dir/$name.log" || true)" >>"$dir/$name.result"
+    ! grep -qx "$name" "$dir/exited" 2>/dev/null || echo "verdict=EXITED" >>"$dir/$name.result"
     echo "overrun_logs=$(grep -c 'skipping this round' "$dir/$name.log" || true)" >>"$dir/$name.result"
   done
 }
@@ -426,6 +432,7 @@ summarize() {  # dir name monitors share-at
 get() { sed -n "s/^$2=//p" "$1" | tail -1; }
 
 # --- the runs ---------------------------------------------------------------------
+FAILED=false
 RUNS=()
 run_ledger "shard_k$COLLECTORS" "$COLLECTORS" postgresql
 RUNS+=("shard_k$COLLECTORS postgresql")
@@ -500,3 +507,5 @@ if $RECORD; then
   printf '%s\n' "$section" >>"$ROOT/bench/RESULTS.md"
   note "appended the section to bench/RESULTS.md"
 fi
+# A collector that exited early (the table shows EXITED) fails the run.
+! $FAILED || exit 1
