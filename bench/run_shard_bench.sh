@@ -299,7 +299,7 @@ run_ledger() {  # label K ledger-kind(postgresql|sqlite)
 
   # Sample until every polling collector finished two rounds, or the deadline.
   local deadline t sample monitors done polling
-  deadline=$(awk -v t="$(now)" -v c="$CYCLE" 'BEGIN { print t + 3 * c + 60 }')
+  deadline=$(awk -v t="$(now)" -v c="$CYCLE" 'BEGIN { printf "%.3f", t + 3 * c + 60 }')
   while :; do
     sleep "$SCRAPE"
     t=$(now)
