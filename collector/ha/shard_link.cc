@@ -99,9 +99,10 @@ void ShardLink::Loop() {
     wake_.wait_for(lock, kTurn, [this] { return stopping_ || forwarding_ || !requests_.empty(); });
     const bool stopping = stopping_;
     const bool forwarding = forwarding_;
+    const bool handing_back = !handed_back_;
     lock.unlock();
 
-    if (forwarding || !handed_back_) {
+    if (forwarding || handing_back) {
       auto drained = forwarding && !stopping ? events_.WaitAndDrain(kTurn) : events_.Drain();
       // UNKNOWN only annotates an open incident: not worth a pending row
       // (the engine keeps none for it either).
