@@ -122,6 +122,22 @@ std::vector<std::string> NodeNames(const Inventory& inventory) {
   return names;
 }
 
+/// Carries on where the previous run (or a node's previous collector)
+/// stopped: each failing monitor the ledger names and `runs_here` accepts is
+/// presumed failing until its first check, which comes first.
+void PresumeInherited(const std::vector<InheritedState>& inherited,
+                      const std::function<bool(const InheritedState&)>& runs_here,
+                      StateTracker& tracker, Scheduler& scheduler, CollectorMetrics& metrics) {
+  std::set<std::pair<std::string, std::string>> first;
+  for (const InheritedState& s : inherited) {
+    if (!runs_here(s)) continue;
+    tracker.Presume(s.node, s.monitor, s.kind, s.status, s.since);
+    first.insert({s.node, s.kind});
+  }
+  scheduler.CheckSoon(first);
+  metrics.PublishStates(tracker.Current());
+}
+
 /// Sharding (a pair on PostgreSQL): installs this collector's monitors, those
 /// of the nodes of its share and, while it leads, those that run on the
 /// leader only (shard_plan.h), whenever the share, the role or the
@@ -194,14 +210,12 @@ class SharePlanner {
   /// Presumes what the ledger says was failing, for the monitors this
   /// collector runs (the rest are other collectors' to carry on).
   void Presume(const std::vector<InheritedState>& inherited) {
-    std::set<std::pair<std::string, std::string>> first;
-    for (const InheritedState& s : inherited) {
-      if (!nodes_.contains(s.node) && !(leading_ && RunsOnLeaderOnly(s.kind))) continue;
-      tracker_.Presume(s.node, s.monitor, s.kind, s.status, s.since);
-      first.insert({s.node, s.kind});
-    }
-    scheduler_.CheckSoon(first);
-    metrics_.PublishStates(tracker_.Current());
+    PresumeInherited(
+        inherited,
+        [this](const InheritedState& s) {
+          return nodes_.contains(s.node) || (leading_ && RunsOnLeaderOnly(s.kind));
+        },
+        tracker_, scheduler_, metrics_);
   }
 
   void Install(std::int64_t generation, std::set<std::string> nodes,
@@ -484,13 +498,9 @@ int Run(const CommandLine& command_line) {
   if (planner) {
     planner->Lead(inventory, alerting.inherited());
   } else {
-    std::set<std::pair<std::string, std::string>> check_first;
-    for (const InheritedState& s : alerting.inherited()) {
-      tracker.Presume(s.node, s.monitor, s.kind, s.status, s.since);
-      check_first.insert({s.node, s.kind});
-    }
-    scheduler.CheckSoon(check_first);
-    metrics.PublishStates(tracker.Current());
+    PresumeInherited(
+        alerting.inherited(), [](const InheritedState&) { return true; }, tracker, scheduler,
+        metrics);
   }
   if (!alerting.inherited().empty()) {
     Log(LogLevel::kInfo, std::to_string(alerting.inherited().size()) +

@@ -259,14 +259,18 @@ void IncidentEngine::Forget(IncidentId id) {
   continuing_.erase(id);
 }
 
-void IncidentEngine::Accept(const std::vector<StateChange>& changes) {
-  if (changes.empty()) return;
-  // Windows may have been added from the CLI since the last Tick.
-  if (auto active = ledger_.ActiveSuppressions(clock_.Now())) {
+void IncidentEngine::RefreshSuppressions(TimePoint now) {
+  if (auto active = ledger_.ActiveSuppressions(now)) {
     active_suppressions_ = std::move(*active);
   } else {
     Failed(active.error(), "reading suppressions");
   }
+}
+
+void IncidentEngine::Accept(const std::vector<StateChange>& changes) {
+  if (changes.empty()) return;
+  // Windows may have been added from the CLI since the last Tick.
+  RefreshSuppressions(clock_.Now());
   Take(changes);
 }
 
@@ -357,11 +361,7 @@ void IncidentEngine::TakeForwardedChanges() {
   // Every row of ours up to here was read now or consumed before.
   own_rows_.erase(own_rows_.begin(), own_rows_.upper_bound(forwarded_after_));
   if (forwarded.empty()) return;
-  if (auto active = ledger_.ActiveSuppressions(clock_.Now())) {
-    active_suppressions_ = std::move(*active);
-  } else {
-    Failed(active.error(), "reading suppressions");
-  }
+  RefreshSuppressions(clock_.Now());
   for (const PendingChange* p : forwarded) Process({p->change, {p->id}, p->recorded_at});
 }
 
@@ -543,12 +543,7 @@ bool IncidentEngine::JoinIncident(IncidentId id, const Taken& taken) {
 
 void IncidentEngine::Tick() {
   const TimePoint now = clock_.Now();
-  auto active = ledger_.ActiveSuppressions(now);
-  if (active) {
-    active_suppressions_ = std::move(*active);
-  } else {
-    Failed(active.error(), "reading suppressions");
-  }
+  RefreshSuppressions(now);
 
   // Changes the ledger refused before, again, at most every kRetryWrite so
   // a locked ledger does not hold this thread in its busy timeout each turn.

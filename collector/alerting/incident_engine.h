@@ -140,6 +140,9 @@ class IncidentEngine {
   Priority PriorityOf(const StateChange& change) const;
   std::string GroupKeyOf(const std::string& node) const;
   bool Suppressed(const std::string& node, TimePoint at) const;
+  /// Re-reads the suppressions active at `now` (the CLI may have added
+  /// some); keeps the last ones when the ledger fails.
+  void RefreshSuppressions(TimePoint now);
 
   /// Records the changes as pending (one transaction), then processes each.
   void Take(const std::vector<StateChange>& changes);

@@ -645,9 +645,7 @@ LeadershipResult<RebalanceOutcome> Leadership::Rebalance(const std::vector<std::
   outcome.members = members;
   if (shards_.loaded_term != term_) {
     // A new term: what the previous leader assigned is the starting point.
-    PgResult rows(PQexec(conn_,
-                         "SELECT a.node, a.collector, (SELECT generation FROM shard_plan"
-                         " WHERE id = 1) FROM shard_assignments a"));
+    PgResult rows(PQexec(conn_, "SELECT node, collector FROM shard_assignments"));
     if (!Succeeded(rows)) return StatementFailed("read the assignments");
     shards_ = {};
     for (int i = 0; i < PQntuples(rows.get()); ++i) {

@@ -51,42 +51,24 @@ void ShardLink::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-std::uint64_t ShardLink::forwarded() const {
-  std::lock_guard lock(mutex_);
-  return forwarded_;
-}
-
-std::uint64_t ShardLink::refused() const {
-  std::lock_guard lock(mutex_);
-  return refused_;
-}
-
 bool ShardLink::Flush() {
   if (unsent_.empty()) return true;
   auto ids = ledger_.RecordForwardedChanges(unsent_, clock_.Now(), collector_);
-  std::string problem;
-  if (!ids) problem = ids.error().message;
-  {
-    std::lock_guard lock(mutex_);
-    if (problem != problem_ && !problem.empty()) {
-      Log(LogLevel::kWarning, "collector " + collector_ + ": " + std::to_string(unsent_.size()) +
-                                  " state changes wait for the ledger: " + problem);
-    }
-    problem_ = problem;
-    if (!ids) return false;
-    for (std::size_t i = 0; i < unsent_.size(); ++i) {
-      const StateChange& c = unsent_[i];
-      if ((*ids)[i] != 0) {
-        ++forwarded_;
-        continue;
-      }
-      ++refused_;
-      // Not lost: the node's new collector checks it again, carrying on
-      // from the ledger.
-      Log(LogLevel::kInfo, {c.node, c.monitor, {}},
-          "collector " + collector_ +
-              ": the node was given to another collector; its change is left to it");
-    }
+  const std::string problem = ids ? std::string() : ids.error().message;
+  if (problem != problem_ && !problem.empty()) {
+    Log(LogLevel::kWarning, "collector " + collector_ + ": " + std::to_string(unsent_.size()) +
+                                " state changes wait for the ledger: " + problem);
+  }
+  problem_ = problem;
+  if (!ids) return false;
+  for (std::size_t i = 0; i < unsent_.size(); ++i) {
+    if ((*ids)[i] != 0) continue;
+    // Not lost: the node's new collector checks it again, carrying on from
+    // the ledger.
+    const StateChange& c = unsent_[i];
+    Log(LogLevel::kInfo, {c.node, c.monitor, {}},
+        "collector " + collector_ +
+            ": the node was given to another collector; its change is left to it");
   }
   unsent_.clear();
   return true;

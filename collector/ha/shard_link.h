@@ -49,10 +49,6 @@ class ShardLink {
   /// Stops the thread (after StopForwarding's flush when still forwarding).
   void Stop();
 
-  /// Counts for /metrics and tests.
-  std::uint64_t forwarded() const;
-  std::uint64_t refused() const;
-
  private:
   struct Request {
     std::set<std::string> nodes;
@@ -66,7 +62,7 @@ class ShardLink {
   EventQueue& events_;
   const Clock& clock_;
   const std::string collector_;
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::condition_variable wake_;
   bool forwarding_ = false;
   bool stopping_ = false;
@@ -76,8 +72,7 @@ class ShardLink {
   bool stopped_ = false;
   std::vector<StateChange> unsent_;
   std::deque<Request> requests_;
-  std::string problem_;  // the last ledger error logged
-  std::uint64_t forwarded_ = 0, refused_ = 0;
+  std::string problem_;  // the last ledger error logged (the thread's own)
   std::thread thread_;
 };
 
