@@ -10,6 +10,7 @@
 //      once each.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <map>
@@ -51,8 +52,8 @@ class HaPairTest : public ::testing::Test {
     agent.config_yaml = "cache_lifetime: 200ms\n";
     agent_ = AgentProcess::Start(agent, why);
     ASSERT_TRUE(agent_) << why;
-    watched_.Start("7650101");
-    config_ = dir_.Write("inventory.yaml", InventoryOf(NodeYaml("vm1", "7650101")));
+    watched_.Start(SleepArgument(0));
+    config_ = dir_.Write("inventory.yaml", InventoryOf(NodeYaml("vm1", SleepArgument(0))));
   }
   /// The pair's inventory with these nodes (NodeYaml).
   std::string InventoryOf(const std::string& nodes) const {
@@ -77,6 +78,11 @@ systems:
   - {name: juki, level: A, owners: [{name: 住基担当, mail: juki@example.lg.jp}]}
 nodes:
 )" + nodes;
+  }
+  /// The argument of the `sleep` a node watches, unique to this test process:
+  /// tests running side by side (ctest -j) must not see each other's.
+  static std::string SleepArgument(int i) {
+    return std::to_string(700000000 + (::getpid() % 100000) * 10 + i);
   }
   /// A node on our agent that watches the `sleep` with this argument.
   std::string NodeYaml(const std::string& name, const std::string& argument) const {
@@ -291,7 +297,7 @@ class ShardingTest : public HaPairTest {
     std::string nodes;
     for (int i = 1; i <= 6; ++i) {
       const std::string name = "n" + std::to_string(i);
-      const std::string argument = "765020" + std::to_string(i);
+      const std::string argument = SleepArgument(i);
       names_.push_back(name);
       shard_watched_[name].Start(argument);
       nodes += NodeYaml(name, argument);
