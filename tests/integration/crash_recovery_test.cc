@@ -23,6 +23,7 @@
 #include "collector/ledger/ledger.h"
 #include "tests/integration/agent_process.h"
 #include "tests/integration/always_open_calendar.h"
+#include "tests/integration/sleep_argument.h"
 #include "tests/integration/smtp_server.h"
 
 namespace mimamori::testing {
@@ -95,8 +96,10 @@ nodes:
     snmp: {port: )" + std::to_string(agent_->port()) +
                                                R"(}
     processes:
-      - {name: a, command: ".*sleep", arguments: "7650001"}
-      - {name: b, command: ".*sleep", arguments: "7650002"}
+      - {name: a, command: ".*sleep", arguments: ")" +
+                                               SleepArgument(1) + R"("}
+      - {name: b, command: ".*sleep", arguments: ")" +
+                                               SleepArgument(2) + R"("}
 )");
   }
 
@@ -190,7 +193,7 @@ nodes:
 };
 
 TEST_F(CrashRecoveryTest, KilledInsideTheGroupingWindowTheFailureStillGetsItsIncident) {
-  WatchedProcess a("7650001"), b("7650002");
+  WatchedProcess a(SleepArgument(1)), b(SleepArgument(2));
   a.Start();
   b.Start();
   WriteInventory();
@@ -223,7 +226,7 @@ TEST_F(CrashRecoveryTest, KilledInsideTheGroupingWindowTheFailureStillGetsItsInc
 }
 
 TEST_F(CrashRecoveryTest, KilledDuringTheRestartCheckClosesOnTheFirstOkAndKeepsNewFailuresApart) {
-  WatchedProcess a("7650001"), b("7650002");
+  WatchedProcess a(SleepArgument(1)), b(SleepArgument(2));
   a.Start();
   b.Start();
   WriteInventory();

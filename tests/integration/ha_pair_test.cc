@@ -10,7 +10,6 @@
 //      once each.
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <map>
@@ -24,6 +23,7 @@
 #include "collector/ledger/ledger.h"
 #include "tests/integration/agent_process.h"
 #include "tests/integration/always_open_calendar.h"
+#include "tests/integration/sleep_argument.h"
 #include "tests/integration/smtp_server.h"
 #include "tests/support/private_postgres.h"
 
@@ -78,11 +78,6 @@ systems:
   - {name: juki, level: A, owners: [{name: 住基担当, mail: juki@example.lg.jp}]}
 nodes:
 )" + nodes;
-  }
-  /// The argument of the `sleep` a node watches, unique to this test process:
-  /// tests running side by side (ctest -j) must not see each other's.
-  static std::string SleepArgument(int i) {
-    return std::to_string(700000000 + (::getpid() % 100000) * 10 + i);
   }
   /// A node on our agent that watches the `sleep` with this argument.
   std::string NodeYaml(const std::string& name, const std::string& argument) const {
