@@ -204,6 +204,11 @@ class IncidentEngine {
   /// Changes whose processing the ledger refused; offered again from Tick.
   std::vector<Taken> retry_;
   TimePoint next_retry_{};
+  /// The open-incident sweep of Tick: when it ran, when it is next due, and
+  /// whether something (a new context) wants it on the next turn.
+  TimePoint last_sweep_{};
+  TimePoint next_sweep_{};
+  bool sweep_now_ = true;
   std::vector<double> record_delays_;
   /// Sharding: the highest pending-change id seen, and the rows this engine
   /// wrote above it (not to be taken twice).

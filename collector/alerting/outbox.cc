@@ -434,19 +434,22 @@ Outbox::Step Outbox::Handle(const Report& report, Pass& pass) {
   return report.channel == Channel::kMail ? HandleMail(report, pass) : HandlePhone(report, pass);
 }
 
-std::optional<TimePoint> Outbox::NextAttempt(TimePoint now, Pass& pass) {
-  // DueReports needs a bound: a day ahead (or the longest back-off, if
-  // longer) covers every retry and any not_before the engine sets; beyond it
-  // the caller's regular passes come first anyway.
+std::optional<TimePoint> Outbox::NextAttempt(TimePoint now, bool mail_held_back, Pass& pass) {
+  const bool mail_blocked = mail_channel_.blocked_until && now < *mail_channel_.blocked_until;
+  // Reports due now that this pass held back for the mail channel go when it
+  // may be tried again.
+  std::optional<TimePoint> next;
+  if (mail_held_back && mail_blocked) next = *mail_channel_.blocked_until;
+  // A bound for the query: a day ahead (or the longest back-off, if longer)
+  // covers every retry and any not_before the engine sets; beyond it the
+  // caller's regular passes come first anyway.
   const auto horizon = std::max<std::chrono::seconds>(settings_.retry.max, std::chrono::hours(24));
-  auto rows = ledger_.DueReports(now + horizon, kBatch * 50);
+  auto rows = ledger_.UpcomingAttempts(now, now + horizon, kBatch * 5);
   if (!rows) {
     Fail(pass, rows.error(), nullptr);
     return now + settings_.retry.initial;
   }
-  const bool mail_blocked = mail_channel_.blocked_until && now < *mail_channel_.blocked_until;
-  std::optional<TimePoint> next;
-  for (const Report& r : *rows) {
+  for (const ReportAttempt& r : *rows) {
     const bool needs_mail =
         r.channel == Channel::kMail ||
         (!settings_.on_duty.empty() &&
@@ -454,7 +457,7 @@ std::optional<TimePoint> Outbox::NextAttempt(TimePoint now, Pass& pass) {
     if (needs_mail && mail_ == nullptr) continue;
     TimePoint t = r.next_attempt_at;
     if (needs_mail && mail_blocked) t = std::max(t, *mail_channel_.blocked_until);
-    if (t > now && (!next || t < *next)) next = t;
+    if (!next || t < *next) next = t;
   }
   return next;
 }
@@ -518,8 +521,8 @@ Outbox::Pass Outbox::RunOnce() {
     }
   }
   const TimePoint now = clock_.Now();
-  pass.next_attempt =
-      pass.error ? std::optional<TimePoint>(now + settings_.retry.initial) : NextAttempt(now, pass);
+  pass.next_attempt = pass.error ? std::optional<TimePoint>(now + settings_.retry.initial)
+                                 : NextAttempt(now, !held_back.empty(), pass);
   return pass;
 }
 

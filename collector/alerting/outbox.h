@@ -140,7 +140,7 @@ class Outbox {
   void Fail(Pass& pass, const LedgerError& error, const Report* report);
 
   TimePoint Backoff(int attempts, TimePoint now) const;
-  std::optional<TimePoint> NextAttempt(TimePoint now, Pass& pass);
+  std::optional<TimePoint> NextAttempt(TimePoint now, bool mail_held_back, Pass& pass);
 
   MailMessage ReportMail(const Report& report) const;
   MailMessage HandOffMail(const Report& report, const std::string& why) const;

@@ -312,6 +312,15 @@ struct Report {
   std::string server_reply;
 };
 
+/// When a pending report is tried next, and what decides which channel that
+/// try needs (Outbox::NextAttempt), without the report's text.
+struct ReportAttempt {
+  ReportId id = 0;
+  Channel channel = Channel::kMail;
+  int attempts = 0;
+  LedgerTime next_attempt_at;
+};
+
 struct NewSuppression {
   SuppressionTarget target_kind = SuppressionTarget::kNode;
   std::string target;  ///< node name or system name
@@ -611,6 +620,11 @@ class Ledger {
   /// Pending reports whose next attempt is at or before `now`, by due_at,
   /// then id; at most `limit`.
   LedgerResult<std::vector<Report>> DueReports(LedgerTime now, int limit);
+  /// Pending reports whose next attempt is after `after` and at or before
+  /// `until`, earliest first; at most `limit`. Light rows: a sender asks
+  /// this after every pass, with thousands of reports queued.
+  LedgerResult<std::vector<ReportAttempt>> UpcomingAttempts(LedgerTime after, LedgerTime until,
+                                                            int limit);
   /// pending → sending, attempts + 1, claimed_at = now; returns the claimed
   /// report. Commit it (outside a transaction it commits at once) BEFORE
   /// contacting the server, so a crash is recognisable afterwards.

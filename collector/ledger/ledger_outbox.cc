@@ -108,6 +108,29 @@ LedgerResult<std::vector<Report>> Ledger::DueReports(LedgerTime now, int limit) 
   return rows;
 }
 
+LedgerResult<std::vector<ReportAttempt>> Ledger::UpcomingAttempts(LedgerTime after,
+                                                                  LedgerTime until, int limit) {
+  const std::string what = "list upcoming report attempts";
+  Stmt st(db_,
+          "SELECT id, channel, attempts, next_attempt_at FROM reports "
+          "WHERE status = 'pending' AND next_attempt_at > ?1 AND next_attempt_at <= ?2 "
+          "ORDER BY next_attempt_at, id LIMIT ?3");
+  st.Bind(1, after).Bind(2, until).Bind(3, limit);
+  std::vector<ReportAttempt> rows;
+  std::string bad;
+  SqlCode rc;
+  while ((rc = st.Step()) == SqlCode::kRow) {
+    ReportAttempt row;
+    row.id = st.Int64(0);
+    row.channel = st.Enum<Channel>(1, kChannelNames, bad);
+    row.attempts = st.Int(2);
+    row.next_attempt_at = st.Time(3);
+    rows.push_back(row);
+  }
+  if (auto err = RowsStatus(rc, bad, what)) return *err;
+  return rows;
+}
+
 LedgerResult<Report> Ledger::ClaimForSending(ReportId id, LedgerTime now) {
   const std::string what = "claim report " + Id(id) + " for sending";
   Savepoint sp(*this, true, what);

@@ -215,7 +215,7 @@ TEST_F(CrashRecoveryTest, KilledInsideTheGroupingWindowTheFailureStillGetsItsInc
   std::this_thread::sleep_for(2s);  // what a duplicate would need to arrive
 
   auto incidents = Incidents();
-  EXPECT_EQ(ConfirmedFailures("process:a"), 1);
+  EXPECT_EQ(ConfirmedFailures("process:a"), 1) << AllLogs();
   ASSERT_EQ(incidents.size(), 1u) << AllLogs();
   EXPECT_EQ(incidents[0].monitors.size(), 1u);
   EXPECT_EQ(incidents[0].monitors[0].monitor, "process:a");
