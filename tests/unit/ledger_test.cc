@@ -277,6 +277,41 @@ TEST_F(LedgerTest, DueReportsComeByDueTimeThenIdAndHonourNotBefore) {
   EXPECT_EQ((*due)[1].id, early_due);
 }
 
+TEST_F(LedgerTest, UpcomingAttemptsAreThePendingOnesAfterNowEarliestFirst) {
+  Ledger ledger = OpenOrDie();
+  IncidentId a = *ledger.OpenIncident(Vm("A", kT0));
+  ReportId due_now = *ledger.EnqueueReport(Mail(a, 1, kT0, kT0));
+  NewReport later = Mail(a, 2, kT0 + minutes(5), kT0);
+  later.not_before = kT0 + minutes(30);
+  ReportId in_30 = *ledger.EnqueueReport(later);
+  NewReport phone = Mail(a, 3, kT0 + minutes(5), kT0);
+  phone.channel = Channel::kPhone;
+  phone.recipients = {"+81-59-000-0000"};
+  phone.not_before = kT0 + minutes(10);
+  ReportId in_10 = *ledger.EnqueueReport(phone);
+  NewReport far = Mail(a, 4, kT0 + hours(48), kT0);
+  far.not_before = kT0 + hours(48);
+  ASSERT_TRUE(ledger.EnqueueReport(far));
+  ReportId claimed = *ledger.EnqueueReport([&] {
+    NewReport r = Mail(a, 5, kT0 + minutes(20), kT0);
+    r.not_before = kT0 + minutes(20);
+    return r;
+  }());
+  ASSERT_TRUE(ledger.ClaimForSending(claimed, kT0));  // sending: not pending
+
+  auto upcoming = ledger.UpcomingAttempts(kT0, kT0 + hours(24), 10);
+  ASSERT_TRUE(upcoming) << upcoming.error().message;
+  ASSERT_EQ(upcoming->size(), 2u);  // not the one due now, the far one or the claimed one
+  EXPECT_EQ((*upcoming)[0].id, in_10);
+  EXPECT_EQ((*upcoming)[0].channel, Channel::kPhone);
+  EXPECT_EQ((*upcoming)[0].attempts, 0);
+  EXPECT_EQ((*upcoming)[0].next_attempt_at, kT0 + minutes(10));
+  EXPECT_EQ((*upcoming)[1].id, in_30);
+  EXPECT_EQ((*upcoming)[1].channel, Channel::kMail);
+  EXPECT_EQ(ledger.UpcomingAttempts(kT0, kT0 + hours(24), 1)->size(), 1u);
+  (void)due_now;
+}
+
 TEST_F(LedgerTest, ClaimSendFailRetryRecordsEveryStep) {
   Ledger ledger = OpenOrDie();
   IncidentId incident = *ledger.OpenIncident(Vm("A", kT0));
