@@ -240,7 +240,7 @@ EOF
 # Leaves, per collector NAME, $dir/NAME.result: key=value lines.
 MONITORS_PER_NODE=""
 scrape() {  # port name -> "total ok failed unknown overrun lag shard-nodes-or-- bytes sent opened"
-  curl -s --max-time 120 "http://127.0.0.1:$1/metrics" | awk -v me="$2" '
+  curl -s --compressed --max-time 120 "http://127.0.0.1:$1/metrics" | awk -v me="$2" '
     { bytes += length($0) + 1 }
     /^mimamori_checks_total\{/ {
       total += $NF
@@ -356,6 +356,9 @@ run_ledger() {  # label K ledger-kind(postgresql|sqlite)
     echo "pg_cpu_run=$(awk -v a="$pg0" -v b="$pg1" 'BEGIN { printf "%.1f", b - a }')" >>"$dir/$name.result"
     cat "$dir/$name.end" >>"$dir/$name.result"
     echo "errors=$(grep -c 'error' "$dir/$name.log" || true)" >>"$dir/$name.result"
+    # What they were (to stderr, the run's log): the first of each kind.
+    grep 'error' "$dir/$name.log" | sed -E 's/^[0-9T:+-]+ //; s/[0-9]+/N/g' | sort | uniq -c |
+      sort -rn | head -5 | sed "s/^/  $label $name error lines: /" >&2 || true
     ! grep -qx "$name" "$dir/exited" 2>/dev/null || echo "verdict=EXITED" >>"$dir/$name.result"
     echo "overrun_logs=$(grep -c 'skipping this round' "$dir/$name.log" || true)" >>"$dir/$name.result"
   done

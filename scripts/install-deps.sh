@@ -11,7 +11,7 @@ packages=(
   # agent: standalone Asio (header-only), no Net-SNMP
   libasio-dev
   # collector: Net-SNMP client, Boost.Asio, libcurl, yaml-cpp, prometheus-cpp, SQLite
-  libsnmp-dev libboost-dev libcurl4-openssl-dev libyaml-cpp-dev prometheus-cpp-dev libsqlite3-dev
+  libsnmp-dev libboost-dev libcurl4-openssl-dev libyaml-cpp-dev prometheus-cpp-dev libcivetweb-dev zlib1g-dev libsqlite3-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # real peers: Net-SNMP tools and snmpd, Zabbix agent; utilities the tests call

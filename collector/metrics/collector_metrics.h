@@ -18,15 +18,23 @@
 #include "collector/core/check.h"
 #include "collector/core/state_tracker.h"
 #include "collector/inventory/inventory.h"
+#include "collector/metrics/node_series.h"
 
 namespace mimamori::collector {
 
 /// Metric names follow Prometheus conventions: base units (seconds, bytes,
 /// ratios 0-1), _total for counters, `node` on every per-node series.
-/// Thread-safe (prometheus-cpp's types are; our maps are under a mutex).
+/// Thread-safe (prometheus-cpp's types are; NodeSeries has its own lock).
+///
+/// The collector's own families live in a prometheus-cpp registry; the
+/// per-node ones (22 per node) in NodeSeries. GET /metrics is answered by
+/// WriteExposition (both, the node series streamed in chunks, gzip when the
+/// scraper accepts it) through the exposer's request hook; /healthz is
+/// prometheus-cpp's.
 class CollectorMetrics {
  public:
   CollectorMetrics();
+  ~CollectorMetrics();
 
   /// Starts serving /metrics and /healthz on `listen` ("127.0.0.1:9716",
   /// "[::1]:0"). Returns "" or the error. Port 0 picks a free port.
@@ -39,6 +47,10 @@ class CollectorMetrics {
   void LabelWithCollector(const std::string& name);
 
   prometheus::Registry& registry() { return *registry_; }
+  /// The whole exposition, in pieces (false from the sink stops it).
+  void WriteExposition(const NodeSeries::Sink& sink) const;
+  /// The whole exposition as one text (tests, `mimamorictl`-style reads).
+  std::string Text() const;
 
   void CheckStarted(std::string_view kind, std::chrono::duration<double> lag);
   void CheckSkipped(std::string_view kind, std::string_view reason);
@@ -59,35 +71,27 @@ class CollectorMetrics {
   void PublishNodeStates(const Inventory& inventory, TimePoint now);
 
  private:
-  prometheus::Family<prometheus::Gauge>& MeasurementFamily(const std::string& name);
-  void SetState(const MonitorState& state);  // mutex_ held
+  void SetState(const MonitorState& state);
 
   std::shared_ptr<prometheus::Registry> registry_;
   std::shared_ptr<prometheus::Registry> health_;
   class Labelled;
   std::shared_ptr<Labelled> labelled_;
+  NodeSeries node_series_;
   std::unique_ptr<prometheus::Exposer> exposer_;
+  std::vector<int> served_ports_;
 
   prometheus::Family<prometheus::Counter>& checks_;
   prometheus::Family<prometheus::Counter>& skipped_;
   prometheus::Family<prometheus::Histogram>& durations_;
   prometheus::Family<prometheus::Gauge>& lag_;
-  prometheus::Family<prometheus::Gauge>& status_;
-  prometheus::Family<prometheus::Gauge>& node_up_;
   prometheus::Family<prometheus::Gauge>& queue_;
   prometheus::Family<prometheus::Counter>& reloads_;
   prometheus::Family<prometheus::Gauge>& reload_ok_;
   prometheus::Family<prometheus::Gauge>& nodes_by_state_;
   prometheus::Family<prometheus::Gauge>& checks_by_state_;
 
-  std::mutex mutex_;
-  std::map<std::string, prometheus::Family<prometheus::Gauge>*> measurement_families_;
-  /// Series published by the last check of (node, kind), to drop stale ones.
-  std::map<std::pair<std::string, std::string>,
-           std::vector<std::pair<prometheus::Family<prometheus::Gauge>*, prometheus::Gauge*>>>
-      published_;
-  std::map<std::pair<std::string, std::string>, prometheus::Gauge*> status_series_;
-  std::map<std::string, prometheus::Gauge*> node_up_series_;
+  std::mutex mutex_;  ///< dropped_seen_
   prometheus::Counter* dropped_counter_ = nullptr;
   std::uint64_t dropped_seen_ = 0;
 };

@@ -3,7 +3,6 @@
 // timing (spread, intervals, overruns, monitoring hours, reloads) -- an hour
 // of checks in milliseconds, no sleeping.
 #include <gtest/gtest.h>
-#include <prometheus/text_serializer.h>
 
 #include <deque>
 
@@ -326,9 +325,7 @@ TEST_F(SchedulerTest, LevelCDevIsWatchedOnlyInBusinessHours) {
   EXPECT_LE(dev->starts, 3);
 }
 
-std::string MetricsText(CollectorMetrics& metrics) {
-  return prometheus::TextSerializer().Serialize(metrics.registry().Collect());
-}
+std::string MetricsText(CollectorMetrics& metrics) { return metrics.Text(); }
 
 // A node added ahead of its go-live runs nothing until 00:00 Tokyo of
 // monitoring_starts, then starts without a reload; one in acceptance
