@@ -49,7 +49,7 @@ class CollectorMetrics {
   prometheus::Registry& registry() { return *registry_; }
   /// The whole exposition, in pieces (false from the sink stops it).
   void WriteExposition(const NodeSeries::Sink& sink) const;
-  /// The whole exposition as one text (tests, `mimamorictl`-style reads).
+  /// The whole exposition as one text (tests; the HTTP/1.0 reply, which needs its length).
   std::string Text() const;
 
   void CheckStarted(std::string_view kind, std::chrono::duration<double> lag);
