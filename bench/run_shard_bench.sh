@@ -60,7 +60,10 @@
 #          (default 150), --scrape S (default 10; 30 above 20,000 nodes,
 #          where one /metrics body is over 30 MiB: every node has about 20
 #          series, ~1.6 KiB), --record (append the results to
-#          bench/RESULTS.md), --keep (keep the work directory: logs, samples).
+#          bench/RESULTS.md), --keep (keep the work directory: logs, samples),
+#          --only postgresql|sqlite (only the runs on that ledger),
+#          --statements (PostgreSQL with pg_stat_statements: after each run
+#          the 12 statements that took the server the most time, to stderr).
 # The scrapes are part of the load, as Prometheus' would be: their CPU is the
 # collector's (its HTTP threads), and the table's notes give their size and time.
 # Environment: BUILD=dir (default build) holds bench/snmp_simulator and
@@ -82,6 +85,8 @@ CYCLE=150
 SCRAPE=""
 RECORD=false
 KEEP=false
+ONLY=""
+STATEMENTS=false
 ARGS=("$@")
 while [ $# -gt 0 ]; do
   case $1 in
@@ -92,6 +97,8 @@ while [ $# -gt 0 ]; do
     --scrape) SCRAPE=${2:?}; shift ;;
     --record) RECORD=true ;;
     --keep) KEEP=true ;;
+    --only) ONLY=${2:?}; shift ;;
+    --statements) STATEMENTS=true ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
   esac
@@ -102,6 +109,7 @@ for v in "$NODES" "$COLLECTORS" "$CYCLE" "$SCRAPE"; do
   [[ $v =~ ^[1-9][0-9]*$ ]] || { usage >&2; exit 2; }
 done
 [ "$NODES" -le 128000 ] || { echo "run_shard_bench: --nodes: at most 128000" >&2; exit 2; }
+case $ONLY in "" | postgresql | sqlite) ;; *) usage >&2; exit 2 ;; esac
 
 die() { echo "run_shard_bench: $*" >&2; exit 1; }
 note() { echo "run_shard_bench: $*" >&2; }
@@ -183,7 +191,9 @@ note "$(commas "$NODES") nodes, $COLLECTORS collector(s), cycle ${CYCLE}s; $plac
 start_smtp_sink >"$WORK/smtp.log" 2>&1
 (echo >"/dev/tcp/127.0.0.1/$smtp_port") 2>/dev/null || die "the SMTP sink did not start: $(cat "$WORK/smtp.log")"
 
-"${on_main[@]}" "$ROOT/tests/support/postgres_fixture.sh" start "$PGDIR" >"$WORK/pg-start.log" 2>&1 ||
+pg_options=""
+! $STATEMENTS || pg_options="-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all"
+MIMAMORI_PG_OPTIONS=$pg_options "${on_main[@]}" "$ROOT/tests/support/postgres_fixture.sh" start "$PGDIR" >"$WORK/pg-start.log" 2>&1 ||
   die "PostgreSQL did not start: $(cat "$WORK/pg-start.log")"
 pg_started=true
 PG="host=$PGDIR user=mimamori"
@@ -265,6 +275,7 @@ run_ledger() {  # label K ledger-kind(postgresql|sqlite)
   chmod 755 "$dir"
   if [ "$kind" = postgresql ]; then
     psql "$PG dbname=postgres" -qXc "CREATE DATABASE $label" >/dev/null
+    ! $STATEMENTS || psql "$PG dbname=$label" -qXc "CREATE EXTENSION pg_stat_statements" >/dev/null
     ledger="{postgresql: \"$PG dbname=$label\"}"
   else
     ledger=$dir/ledger.db
@@ -334,6 +345,12 @@ run_ledger() {  # label K ledger-kind(postgresql|sqlite)
     fi
   done
 
+  if [ "$kind" = postgresql ] && $STATEMENTS; then
+    psql "$PG dbname=$label" -AtXF ' | ' -c \
+      "SELECT round(total_exec_time)::bigint || ' ms', calls, rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 160)
+         FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = '$label')
+        ORDER BY total_exec_time DESC LIMIT 12" 2>&1 | sed "s/^/  $label statement: /" >&2 || true
+  fi
   # The shard table, when sharding made it.
   if [ "$kind" = postgresql ]; then
     psql "$PG dbname=$label" -AtXF ' ' -c \
@@ -437,14 +454,18 @@ get() { sed -n "s/^$2=//p" "$1" | tail -1; }
 # --- the runs ---------------------------------------------------------------------
 FAILED=false
 RUNS=()
-run_ledger "shard_k$COLLECTORS" "$COLLECTORS" postgresql
-RUNS+=("shard_k$COLLECTORS postgresql")
-if [ "$COLLECTORS" != 1 ]; then
-  run_ledger shard_k1 1 postgresql
-  RUNS+=("shard_k1 postgresql")
+if [ "$ONLY" != sqlite ]; then
+  run_ledger "shard_k$COLLECTORS" "$COLLECTORS" postgresql
+  RUNS+=("shard_k$COLLECTORS postgresql")
+  if [ "$COLLECTORS" != 1 ]; then
+    run_ledger shard_k1 1 postgresql
+    RUNS+=("shard_k1 postgresql")
+  fi
 fi
-run_ledger sqlite_k1 1 sqlite
-RUNS+=("sqlite_k1 sqlite")
+if [ "$ONLY" != postgresql ]; then
+  run_ledger sqlite_k1 1 sqlite
+  RUNS+=("sqlite_k1 sqlite")
+fi
 
 # --- the report -----------------------------------------------------------------
 table=$(

@@ -1,7 +1,12 @@
 #include "collector/alerting/incident_engine.h"
 
 #include <algorithm>
+#include <map>
+#include <string>
+#include <string_view>
+#include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "collector/alerting/mail_message.h"
 #include "collector/alerting/mail_templates.h"
@@ -1066,9 +1071,19 @@ void IncidentEngine::QueueSuppressionMails(TimePoint now) {
 
 void IncidentEngine::Reconcile(const std::vector<MonitorState>& current, TimePoint since) {
   std::vector<StateChange> unseen;
-  std::map<MonitorKey, const MonitorState*> by_key;
+  // Hashed by one "node NUL monitor" string: a snapshot holds every monitor
+  // (200,000 at 100,000 nodes), each 30 s.
+  std::unordered_map<std::string, const MonitorState*> by_key;
+  by_key.reserve(current.size());
+  const auto key_of = [](std::string_view node, std::string_view monitor) {
+    std::string key;
+    key.reserve(node.size() + 1 + monitor.size());
+    key.append(node).push_back('\0');
+    key.append(monitor);
+    return key;
+  };
   for (const MonitorState& s : current) {
-    by_key[{s.node, s.monitor}] = &s;
+    by_key[key_of(s.node, s.monitor)] = &s;
     if (s.confirmed == Status::kOk && s.last_result == Status::kOk && s.last_checked >= since) {
       presumed_failing_.erase({s.node, s.monitor});
     }
@@ -1097,16 +1112,26 @@ void IncidentEngine::Reconcile(const std::vector<MonitorState>& current, TimePoi
     Failed(open.error(), "reading open incidents");
     return;
   }
+  // Two queries for all open incidents: a snapshot comes every 30 s, and a
+  // Timeline each (five reads) was most of a PostgreSQL server's work at
+  // 100,000 nodes with 6,000 incidents open.
+  auto open_monitors = ledger_.OpenIncidentMonitors();
+  if (!open_monitors) {
+    Failed(open_monitors.error(), "reading the monitors of open incidents");
+    return;
+  }
+  std::map<IncidentId, std::vector<const IncidentMonitor*>> monitors_of;
+  for (const IncidentMonitor& m : *open_monitors) monitors_of[m.incident_id].push_back(&m);
   for (const Incident& incident : *open) {
-    auto timeline = ledger_.Timeline(incident.id);
-    if (!timeline) continue;
-    if (timeline->monitors.empty()) continue;
+    auto monitors = monitors_of.find(incident.id);
+    if (monitors == monitors_of.end()) continue;  // none attached (a request, a platform record)
     bool all_ok = true;
     // Recovered when the last of its monitors came back: the first OK check
     // of each one's current run, not the moment this snapshot arrived.
     TimePoint recovered{};
-    for (const IncidentMonitor& m : timeline->monitors) {
-      auto it = by_key.find({m.node, m.monitor});
+    for (const IncidentMonitor* monitor : monitors->second) {
+      const IncidentMonitor& m = *monitor;
+      auto it = by_key.find(key_of(m.node, m.monitor));
       auto known = last_change_.find({m.node, m.monitor});
       all_ok = all_ok && it != by_key.end() && it->second->confirmed == Status::kOk &&
                it->second->last_result == Status::kOk && it->second->last_checked >= since &&

@@ -1,5 +1,6 @@
 #include "collector/core/scheduler.h"
 
+#include <algorithm>
 #include <functional>
 
 #include "collector/core/log.h"
@@ -53,6 +54,8 @@ void Scheduler::SetPlan(std::vector<std::shared_ptr<Monitor>> monitors,
     next[key] = std::move(entry);
   }
   entries_ = std::move(next);
+  by_due_.clear();
+  for (auto& [key, entry] : entries_) by_due_.insert(&entry);
   tracker_.Retain(keep);
   metrics_.PublishStates(tracker_.Current());
   PublishNodeStates(now);
@@ -73,15 +76,16 @@ void Scheduler::PublishNodeStates(TimePoint now) {
 void Scheduler::CheckSoon(const std::set<std::pair<std::string, std::string>>& monitors) {
   const TimePoint now = clock_.Now();
   for (const auto& key : monitors) {
-    if (auto it = entries_.find(key); it != entries_.end())
-      it->second.due = std::min(it->second.due, now);
+    auto it = entries_.find(key);
+    if (it == entries_.end() || it->second.due <= now) continue;
+    by_due_.erase(&it->second);
+    it->second.due = now;
+    by_due_.insert(&it->second);
   }
 }
 
 TimePoint Scheduler::NextDue() const {
-  TimePoint next = TimePoint::max();
-  for (const auto& [key, entry] : entries_) next = std::min(next, entry.due);
-  return next;
+  return by_due_.empty() ? TimePoint::max() : (*by_due_.begin())->due;
 }
 
 void Scheduler::RunDue() {
@@ -97,14 +101,18 @@ void Scheduler::RunDue() {
     }
     PublishNodeStates(now);
   }
-  for (auto& [key, entry] : entries_) {
-    if (entry.due > now) continue;
+  // Earliest first; each entry goes back with a due time after now, so the
+  // loop ends.
+  while (!by_due_.empty() && (*by_due_.begin())->due <= now) {
+    Entry& entry = **by_due_.begin();
+    by_due_.erase(by_due_.begin());
     const auto interval = entry.monitor->Interval();
     const TimePoint due = entry.due;
     // Next slot on the fixed grid; after a long stall (suspend, clock jump)
     // skip the missed rounds instead of firing them in a burst.
     entry.due += interval;
-    if (entry.due <= now) entry.due = now + interval;
+    if (entry.due <= now) entry.due = now + std::max(interval, std::chrono::seconds(1));
+    by_due_.insert(&entry);
     if (entry.running) {
       metrics_.CheckSkipped(entry.kind, "overrun");
       Log(LogLevel::kWarning, {entry.node, entry.kind, {}},

@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "collector/calendar/business_calendar.h"
@@ -83,6 +84,15 @@ class Scheduler {
   std::shared_ptr<const BusinessCalendar> calendar_;
   // Keyed by (node, kind): stable across reloads.
   std::map<std::pair<std::string, std::string>, Entry> entries_;
+  // The same entries by due time (then key): RunDue and NextDue look at the
+  // front only. Scanning every entry each turn was a tenth of a collector's
+  // CPU at 200,000 monitors. An entry leaves it while its due time changes.
+  struct DueOrder {
+    bool operator()(const Entry* a, const Entry* b) const {
+      return std::tie(a->due, a->node, a->kind) < std::tie(b->due, b->node, b->kind);
+    }
+  };
+  std::set<Entry*, DueOrder> by_due_;
   std::size_t running_ = 0;
   // The next go-live among the entries, when /metrics' node states change.
   std::optional<TimePoint> next_go_live_;

@@ -666,6 +666,9 @@ class Ledger {
 
   /// Open incidents, oldest detection first.
   LedgerResult<std::vector<Incident>> OpenIncidents();
+  /// The monitors of every open incident, by incident id, then as Timeline
+  /// orders them: one query where a Timeline per incident would be five.
+  LedgerResult<std::vector<IncidentMonitor>> OpenIncidentMonitors();
   /// Incidents detected at or after `since`, newest first, at most `limit`.
   LedgerResult<std::vector<Incident>> RecentIncidents(LedgerTime since, int limit);
   LedgerResult<IncidentTimeline> Timeline(IncidentId id);

@@ -412,6 +412,18 @@ LedgerResult<std::vector<Incident>> Ledger::OpenIncidents() {
   return rows;
 }
 
+LedgerResult<std::vector<IncidentMonitor>> Ledger::OpenIncidentMonitors() {
+  const std::string what = "list the monitors of open incidents";
+  Stmt st(db_, std::string("SELECT ") + kMonitorColumns +
+                   " FROM incident_monitors WHERE incident_id IN "
+                   "(SELECT id FROM incidents WHERE status = 'open') "
+                   "ORDER BY incident_id, attached_at, node, monitor");
+  std::vector<IncidentMonitor> rows;
+  std::string bad;
+  if (auto err = RowsStatus(ReadAll(st, rows, bad), bad, what)) return *err;
+  return rows;
+}
+
 LedgerResult<std::vector<Incident>> Ledger::RecentIncidents(LedgerTime since, int limit) {
   const std::string what = "list recent incidents";
   Stmt st(db_, std::string("SELECT ") + kIncidentColumns +

@@ -84,9 +84,9 @@ void InitLibrary() {
 // ------------------------------------------------------------ conversions
 
 Oid ToOid(const oid* arcs, std::size_t count) {
-  std::vector<std::uint32_t> out(count);
-  for (std::size_t i = 0; i < count; ++i) out[i] = static_cast<std::uint32_t>(arcs[i]);
-  return Oid(std::move(out));
+  Oid out;
+  for (std::size_t i = 0; i < count; ++i) out.Append(static_cast<std::uint32_t>(arcs[i]));
+  return out;
 }
 
 std::vector<oid> FromOid(const Oid& in) {

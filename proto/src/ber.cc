@@ -85,8 +85,7 @@ DecodeError DecodeUnsigned(std::span<const std::uint8_t> content, unsigned bits,
 
 DecodeError DecodeOid(std::span<const std::uint8_t> content, Oid& out) {
   if (content.empty()) return DecodeError::kBadOid;
-  std::vector<std::uint32_t> arcs;
-  arcs.reserve(content.size() + 1);
+  Oid arcs;
   std::size_t i = 0;
   bool first = true;
   while (i < content.size()) {
@@ -104,17 +103,17 @@ DecodeError DecodeOid(std::span<const std::uint8_t> content, Oid& out) {
     }
     if (first) {
       std::uint32_t top = value < 40 ? 0 : value < 80 ? 1 : 2;
-      arcs.push_back(top);
+      arcs.Append(top);
       std::uint64_t second = value - 40ull * top;
       if (second > 0xFFFFFFFFull) return DecodeError::kBadOid;
-      arcs.push_back(static_cast<std::uint32_t>(second));
+      arcs.Append(static_cast<std::uint32_t>(second));
       first = false;
     } else {
-      arcs.push_back(static_cast<std::uint32_t>(value));
+      arcs.Append(static_cast<std::uint32_t>(value));
     }
     if (arcs.size() > Oid::kMaxLength) return DecodeError::kBadOid;
   }
-  out = Oid(std::move(arcs));
+  out = std::move(arcs);
   return DecodeError::kNone;
 }
 

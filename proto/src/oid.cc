@@ -1,5 +1,6 @@
 #include "mimamori/proto/oid.h"
 
+#include <algorithm>
 #include <charconv>
 
 namespace mimamori::proto {
@@ -7,7 +8,7 @@ namespace mimamori::proto {
 std::optional<Oid> Oid::Parse(std::string_view text) {
   if (!text.empty() && text.front() == '.') text.remove_prefix(1);
   if (text.empty()) return std::nullopt;
-  std::vector<std::uint32_t> arcs;
+  Oid arcs;
   while (true) {
     std::size_t dot = text.find('.');
     std::string_view part = text.substr(0, dot);
@@ -16,19 +17,19 @@ std::optional<Oid> Oid::Parse(std::string_view text) {
     if (part.empty() || ec != std::errc() || end != part.data() + part.size()) {
       return std::nullopt;
     }
-    arcs.push_back(arc);
+    arcs.Append(arc);
     if (arcs.size() > kMaxLength) return std::nullopt;
     if (dot == std::string_view::npos) break;
     text.remove_prefix(dot + 1);
   }
-  return Oid(std::move(arcs));
+  return arcs;
 }
 
 std::string Oid::ToString() const {
   std::string out;
-  out.reserve(arcs_.size() * 4);
+  out.reserve(size_ * 4);
   char buffer[16];
-  for (std::uint32_t arc : arcs_) {
+  for (std::uint32_t arc : arcs()) {
     out.push_back('.');
     auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, arc);
     out.append(buffer, end);
@@ -37,11 +38,7 @@ std::string Oid::ToString() const {
 }
 
 bool Oid::StartsWith(const Oid& prefix) const {
-  if (prefix.arcs_.size() > arcs_.size()) return false;
-  for (std::size_t i = 0; i < prefix.arcs_.size(); ++i) {
-    if (arcs_[i] != prefix.arcs_[i]) return false;
-  }
-  return true;
+  return prefix.size_ <= size_ && std::equal(prefix.data(), prefix.data() + prefix.size_, data());
 }
 
 Oid Oid::Child(std::initializer_list<std::uint32_t> tail) const {
@@ -49,11 +46,47 @@ Oid Oid::Child(std::initializer_list<std::uint32_t> tail) const {
 }
 
 Oid Oid::Child(std::span<const std::uint32_t> tail) const {
-  std::vector<std::uint32_t> arcs;
-  arcs.reserve(arcs_.size() + tail.size());
-  arcs.assign(arcs_.begin(), arcs_.end());
-  arcs.insert(arcs.end(), tail.begin(), tail.end());
-  return Oid(std::move(arcs));
+  Oid out;
+  out.Grow(size_ + tail.size());
+  std::copy(data(), data() + size_, out.data());
+  std::copy(tail.begin(), tail.end(), out.data() + size_);
+  out.size_ = static_cast<std::uint32_t>(size_ + tail.size());
+  return out;
+}
+
+void Oid::Assign(const std::uint32_t* arcs, std::size_t count) {
+  size_ = 0;  // nothing of the old arcs is kept
+  Grow(count);
+  // std::copy_n of zero arcs from a null pointer is fine; memcpy's would not be.
+  std::copy_n(arcs, count, data());
+  size_ = static_cast<std::uint32_t>(count);
+}
+
+void Oid::Grow(std::size_t at_least) {
+  if (at_least <= capacity_) return;
+  const std::size_t capacity = std::max<std::size_t>(at_least, 2 * std::size_t{capacity_});
+  auto* heap = new std::uint32_t[capacity];
+  std::copy_n(data(), size_, heap);
+  Release();
+  heap_ = heap;
+  capacity_ = static_cast<std::uint32_t>(capacity);
+}
+
+void Oid::Take(Oid& other) noexcept {
+  size_ = other.size_;
+  capacity_ = other.capacity_;
+  if (other.capacity_ > kInline) {
+    heap_ = other.heap_;
+  } else {
+    std::copy_n(other.inline_, other.size_, inline_);
+  }
+  other.size_ = 0;
+  other.capacity_ = kInline;
+}
+
+void Oid::Release() noexcept {
+  if (capacity_ > kInline) delete[] heap_;
+  capacity_ = kInline;
 }
 
 std::vector<std::uint32_t> StringIndex(std::string_view text) {

@@ -6,6 +6,8 @@
 # authentication for the role "mimamori". initdb and postgres refuse root:
 # as root the server runs as "nobody" (MIMAMORI_TEST_PG_USER), which owns DIR.
 # Exit 77 (skipped) when the server binaries are not installed.
+# MIMAMORI_PG_OPTIONS: more server options for -o (the benches' profiling,
+# e.g. "-c shared_preload_libraries=pg_stat_statements").
 set -eu
 action=${1:?start or stop}
 dir=${2:?directory}
@@ -36,7 +38,7 @@ case $action in
       echo "initdb failed:"; tail -n 20 "$dir/initdb.log"; exit 1
     fi
     if ! as_server "$bindir/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
-         -o "-c listen_addresses='' -c unix_socket_directories='$dir' -c max_connections=300" \
+         -o "-c listen_addresses='' -c unix_socket_directories='$dir' -c max_connections=300 ${MIMAMORI_PG_OPTIONS:-}" \
          start >/dev/null; then
       echo "the server did not start:"; tail -n 20 "$dir/postgres.log"; exit 1
     fi

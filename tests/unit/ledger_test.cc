@@ -22,6 +22,7 @@
 #include <fstream>
 #include <functional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -752,6 +753,44 @@ TEST_F(LedgerTest, TheTimelineHoldsMonitorsVmsEventsAndReports) {
   EXPECT_EQ(ledger.OpenIncident(bad).error().kind, LedgerErrorKind::kInvalidArgument);
   bad = Vm("", kT0);
   EXPECT_TRUE(Contains(ledger.OpenIncident(bad).error().message, "needs a service level"));
+}
+
+TEST_F(LedgerTest, OpenIncidentMonitorsAreThoseOfOpenIncidentsOnlyByIncidentThenTimeline) {
+  Ledger ledger = OpenOrDie();
+  IncidentId first = *ledger.OpenIncident(Vm("A", kT0));
+  IncidentId closed = *ledger.OpenIncident(Vm("B", kT0));
+  IncidentId second = *ledger.OpenIncident(Vm("C", kT0));
+  IncidentId bare = *ledger.OpenIncident(Vm("C", kT0));  // no monitor attached
+  ASSERT_EQ(ledger.AttachMonitor({second, "db01", "ping", "zeimu", kT0, "ping", Status::kCritical}),
+            std::nullopt);
+  ASSERT_EQ(ledger.AttachMonitor({first, "web01", "process:httpd", "juminhyo", kT0 + minutes(2),
+                                  "process", Status::kCritical}),
+            std::nullopt);
+  ASSERT_EQ(ledger.AttachMonitor({first, "web01", "disk:/", "juminhyo", kT0 + minutes(1),
+                                  "resource", Status::kWarning}),
+            std::nullopt);
+  ASSERT_EQ(
+      ledger.AttachMonitor({closed, "ap01", "ping", "kokuho", kT0, "ping", Status::kCritical}),
+      std::nullopt);
+  ASSERT_EQ(ledger.CloseIncident(closed, kT0 + minutes(5), "suzuki", "fixed"), std::nullopt);
+
+  auto monitors = ledger.OpenIncidentMonitors();
+  ASSERT_TRUE(monitors) << monitors.error().message;
+  std::vector<std::tuple<IncidentId, std::string, std::string, Status>> got;
+  for (const IncidentMonitor& m : *monitors)
+    got.emplace_back(m.incident_id, m.node, m.monitor, m.status);
+  EXPECT_EQ(got, (std::vector<std::tuple<IncidentId, std::string, std::string, Status>>{
+                     {first, "web01", "disk:/", Status::kWarning},
+                     {first, "web01", "process:httpd", Status::kCritical},
+                     {second, "db01", "ping", Status::kCritical}}));
+  // The same as each open incident's timeline says.
+  for (IncidentId id : {first, second, bare}) {
+    auto t = ledger.Timeline(id);
+    ASSERT_TRUE(t);
+    std::size_t n = 0;
+    for (const IncidentMonitor& m : *monitors) n += m.incident_id == id;
+    EXPECT_EQ(n, t->monitors.size()) << "incident " << id;
+  }
 }
 
 TEST_F(LedgerTest, SuppressionsAreActiveInTheirPeriodAndTheirMailsAreRecorded) {
