@@ -489,13 +489,16 @@ table=$(
   [ -f "$pgf" ] || pgf=$WORK/shard_k$COLLECTORS/c1.result
   sqf=$WORK/sqlite_k1/c1.result
   ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", b / a; else print "-" }'; }
-  echo "| one collector | SQLite | PostgreSQL $pg_version | PostgreSQL / SQLite |"
-  echo "|---|---:|---:|---:|"
-  echo "| nodes/s over round 2 | $(get "$sqf" nodes_per_s) | $(get "$pgf" nodes_per_s) | $(ratio "$(get "$sqf" nodes_per_s)" "$(get "$pgf" nodes_per_s)") |"
-  echo "| nodes per collector CPU-second | $(get "$sqf" nodes_per_cpu_s) | $(get "$pgf" nodes_per_cpu_s) | $(ratio "$(get "$sqf" nodes_per_cpu_s)" "$(get "$pgf" nodes_per_cpu_s)") |"
-  echo "| nodes per CPU-second, collector + PostgreSQL server | $(get "$sqf" nodes_per_cpu_s) | $(get "$pgf" nodes_per_cpu_s_with_pg) | $(ratio "$(get "$sqf" nodes_per_cpu_s)" "$(get "$pgf" nodes_per_cpu_s_with_pg)") |"
-  echo "| peak RSS (MiB) | $(get "$sqf" hwm) | $(get "$pgf" hwm) | $(ratio "$(get "$sqf" hwm)" "$(get "$pgf" hwm)") |"
-  echo
+  # The comparison needs both ledgers' runs (not with --only).
+  if [ -f "$pgf" ] && [ -f "$sqf" ]; then
+    echo "| one collector | SQLite | PostgreSQL $pg_version | PostgreSQL / SQLite |"
+    echo "|---|---:|---:|---:|"
+    echo "| nodes/s over round 2 | $(get "$sqf" nodes_per_s) | $(get "$pgf" nodes_per_s) | $(ratio "$(get "$sqf" nodes_per_s)" "$(get "$pgf" nodes_per_s)") |"
+    echo "| nodes per collector CPU-second | $(get "$sqf" nodes_per_cpu_s) | $(get "$pgf" nodes_per_cpu_s) | $(ratio "$(get "$sqf" nodes_per_cpu_s)" "$(get "$pgf" nodes_per_cpu_s)") |"
+    echo "| nodes per CPU-second, collector + PostgreSQL server | $(get "$sqf" nodes_per_cpu_s) | $(get "$pgf" nodes_per_cpu_s_with_pg) | $(ratio "$(get "$sqf" nodes_per_cpu_s)" "$(get "$pgf" nodes_per_cpu_s_with_pg)") |"
+    echo "| peak RSS (MiB) | $(get "$sqf" hwm) | $(get "$pgf" hwm) | $(ratio "$(get "$sqf" hwm)" "$(get "$pgf" hwm)") |"
+    echo
+  fi
   for run in "${RUNS[@]}"; do
     read -r label kind <<<"$run"
     notes=""
