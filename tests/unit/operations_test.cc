@@ -10,7 +10,10 @@
 #include <stdlib.h>
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
+#include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -398,6 +401,58 @@ TEST_F(OperationsTest, RecordingTheSameItemTwiceIsRefusedAndNothingIsKept) {
   auto changes = ledger.InventoryChanges(Tokyo(1, 1, 0), Tokyo(12, 1, 0));
   ASSERT_TRUE(changes);
   EXPECT_TRUE(changes->empty());
+}
+
+TEST_F(OperationsTest, ALargeLoadIsLoggedRowByRowWithItsIdsAndTheNextLoadSeesIt) {
+  Ledger ledger = OpenOrDie();
+  // 450 items: statements of many rows, the last one partial.
+  std::vector<InventoryItem> items;
+  for (int i = 0; i < 150; ++i) {
+    const std::string node = "vm" + std::to_string(1000 + i);
+    for (const char* item : {"ping", "cpu", "process:httpd"}) items.push_back({node, item, "a"});
+  }
+  auto first = ledger.RecordInventory(items, Tokyo(4, 1, 9), "big.yaml");
+  ASSERT_TRUE(first) << first.error().message;
+  ASSERT_EQ(first->size(), 450u);
+  std::set<std::int64_t> ids;
+  for (const InventoryChange& c : *first) {
+    EXPECT_EQ(c.change, InventoryChangeKind::kAdded);
+    ids.insert(c.id);
+  }
+  EXPECT_EQ(ids.size(), 450u);
+  EXPECT_FALSE(ids.contains(0));
+
+  // Then: 250 removed (every item of the first 83 nodes and one more), one changed, one added.
+  std::vector<InventoryItem> next(items.begin() + 250, items.end());
+  next[0].definition = "b";
+  next.push_back({"vm9999", "ping", "a"});
+  auto second = ledger.RecordInventory(next, Tokyo(4, 2, 9), "big.yaml");
+  ASSERT_TRUE(second) << second.error().message;
+  std::map<InventoryChangeKind, int> kinds;
+  for (const InventoryChange& c : *second) ++kinds[c.change];
+  EXPECT_EQ(kinds[InventoryChangeKind::kRemoved], 250);
+  EXPECT_EQ(kinds[InventoryChangeKind::kChanged], 1);
+  EXPECT_EQ(kinds[InventoryChangeKind::kAdded], 1);
+
+  // The log in the ledger is what the calls returned, ids included.
+  auto logged = ledger.InventoryChanges(Tokyo(4, 1, 0), Tokyo(4, 3, 0));
+  ASSERT_TRUE(logged);
+  ASSERT_EQ(logged->size(), 450u + 252u);
+  std::map<std::int64_t, const InventoryChange*> by_id;
+  for (const InventoryChange& c : *logged) by_id[c.id] = &c;
+  for (const auto* run : {&*first, &*second}) {
+    for (const InventoryChange& c : *run) {
+      ASSERT_TRUE(by_id.contains(c.id)) << c.node << " " << c.item;
+      EXPECT_EQ(by_id[c.id]->node, c.node);
+      EXPECT_EQ(by_id[c.id]->item, c.item);
+      EXPECT_EQ(by_id[c.id]->change, c.change);
+      EXPECT_EQ(by_id[c.id]->after, c.after);
+    }
+  }
+  // Loading the same again changes nothing: the items table holds the second load.
+  auto again = ledger.RecordInventory(next, Tokyo(4, 3, 9), "big.yaml");
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->empty());
 }
 
 // --- threshold breach classes
