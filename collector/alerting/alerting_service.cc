@@ -6,12 +6,10 @@
 #include <prometheus/registry.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <string>
 #include <unordered_map>
-#include <utility>
 #include <vector>
 
 #include "collector/alerting/incident_engine.h"
@@ -270,35 +268,33 @@ void AlertingService::Impl::IncidentLoop() {
       // comes every 30 s and most of its samples were recorded by the one
       // before: only those newer than what this thread recorded go (at
       // 100,000 nodes, 100,000 upserts per snapshot otherwise, each a
-      // no-op on the server). After a failed write they all go again.
-      std::vector<ResourceSample> samples;
-      std::vector<std::pair<std::string, TimePoint>> newer;
+      // no-op on the server). In transactions of kSamplesPerTransaction: a
+      // PostgreSQL ledger has one writer at a time, and 100,000 samples in
+      // one held the sender's "report sent" (and the lock_timeout) for
+      // seconds. After a failed write the rest go again next time.
+      const auto key_of = [](const std::string& node, const std::string& monitor) {
+        return node + '\0' + monitor;
+      };
+      std::vector<std::vector<ResourceSample>> parts(1);
       for (const MonitorState& m : *current) {
         if (m.kind == "resource" && m.value && m.last_result != Status::kUnknown &&
             m.last_checked != TimePoint{}) {
-          std::string key = m.node + '\0' + m.monitor;
-          if (auto it = recorded_sample.find(key);
+          if (auto it = recorded_sample.find(key_of(m.node, m.monitor));
               it != recorded_sample.end() && it->second >= m.last_checked) {
             continue;
           }
-          samples.push_back({m.node, m.monitor, m.last_checked, *m.value});
-          newer.emplace_back(std::move(key), m.last_checked);
+          if (parts.back().size() == kSamplesPerTransaction) parts.emplace_back();
+          parts.back().push_back({m.node, m.monitor, m.last_checked, *m.value});
         }
       }
-      // In transactions of kSamplesPerTransaction: a PostgreSQL ledger has
-      // one writer at a time, and 100,000 samples in one held the sender's
-      // "report sent" (and the lock_timeout) for seconds.
-      for (std::size_t first = 0; first < samples.size(); first += kSamplesPerTransaction) {
-        const std::size_t end = std::min(samples.size(), first + kSamplesPerTransaction);
-        const std::vector<ResourceSample> part(samples.begin() + static_cast<std::ptrdiff_t>(first),
-                                               samples.begin() + static_cast<std::ptrdiff_t>(end));
+      for (const std::vector<ResourceSample>& part : parts) {
         if (auto e = engine_ledger->RecordResourceUsage(part)) {
           errors.Increment();
           Log(LogLevel::kError, "recording resource usage: " + e->message);
           break;
         }
-        for (std::size_t i = first; i < end; ++i) {
-          recorded_sample[std::move(newer[i].first)] = newer[i].second;
+        for (const ResourceSample& sample : part) {
+          recorded_sample[key_of(sample.node, sample.monitor)] = sample.at;
         }
       }
     }

@@ -2,9 +2,6 @@
 
 #include <algorithm>
 #include <map>
-#include <string>
-#include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -1071,19 +1068,9 @@ void IncidentEngine::QueueSuppressionMails(TimePoint now) {
 
 void IncidentEngine::Reconcile(const std::vector<MonitorState>& current, TimePoint since) {
   std::vector<StateChange> unseen;
-  // Hashed by one "node NUL monitor" string: a snapshot holds every monitor
-  // (200,000 at 100,000 nodes), each 30 s.
-  std::unordered_map<std::string, const MonitorState*> by_key;
-  by_key.reserve(current.size());
-  const auto key_of = [](std::string_view node, std::string_view monitor) {
-    std::string key;
-    key.reserve(node.size() + 1 + monitor.size());
-    key.append(node).push_back('\0');
-    key.append(monitor);
-    return key;
-  };
+  std::map<MonitorKey, const MonitorState*> by_key;
   for (const MonitorState& s : current) {
-    by_key[key_of(s.node, s.monitor)] = &s;
+    by_key[{s.node, s.monitor}] = &s;
     if (s.confirmed == Status::kOk && s.last_result == Status::kOk && s.last_checked >= since) {
       presumed_failing_.erase({s.node, s.monitor});
     }
@@ -1131,7 +1118,7 @@ void IncidentEngine::Reconcile(const std::vector<MonitorState>& current, TimePoi
     TimePoint recovered{};
     for (const IncidentMonitor* monitor : monitors->second) {
       const IncidentMonitor& m = *monitor;
-      auto it = by_key.find(key_of(m.node, m.monitor));
+      auto it = by_key.find({m.node, m.monitor});
       auto known = last_change_.find({m.node, m.monitor});
       all_ok = all_ok && it != by_key.end() && it->second->confirmed == Status::kOk &&
                it->second->last_result == Status::kOk && it->second->last_checked >= since &&

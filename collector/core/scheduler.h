@@ -85,8 +85,9 @@ class Scheduler {
   // Keyed by (node, kind): stable across reloads.
   std::map<std::pair<std::string, std::string>, Entry> entries_;
   // The same entries by due time (then key): RunDue and NextDue look at the
-  // front only. Scanning every entry each turn was a tenth of a collector's
-  // CPU at 200,000 monitors. An entry leaves it while its due time changes.
+  // front only. Scanning every entry twice per turn was about 4 % of a
+  // collector's CPU at 200,000 monitors (perf). An entry leaves it while its
+  // due time changes.
   struct DueOrder {
     bool operator()(const Entry* a, const Entry* b) const {
       return std::tie(a->due, a->node, a->kind) < std::tie(b->due, b->node, b->kind);

@@ -7,8 +7,11 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "collector/ledger/ledger.h"
@@ -165,6 +168,34 @@ class Stmt {
 
  private:
   std::unique_ptr<SqlStatement> st_;
+};
+
+/// Statements of many rows each ("INSERT ... VALUES (...), (...), ..."): one
+/// round trip, and on PostgreSQL one prepared statement, for many rows. The
+/// statement of `full_rows` rows is prepared once and reused; a shorter one
+/// (a last slice) is prepared for its call.
+class MultiRowStatement {
+ public:
+  MultiRowStatement(SqlConnection& db, std::size_t full_rows,
+                    std::function<std::string(std::size_t rows)> sql_for)
+      : db_(db), full_rows_(full_rows), sql_for_(std::move(sql_for)) {}
+
+  /// The statement of `rows` rows, ready for its bindings.
+  Stmt& For(std::size_t rows) {
+    if (rows != full_rows_) return partial_.emplace(db_, sql_for_(rows));
+    if (full_) {
+      full_->Reset();
+      return *full_;
+    }
+    return full_.emplace(db_, sql_for_(rows));
+  }
+
+ private:
+  SqlConnection& db_;
+  std::size_t full_rows_;
+  std::function<std::string(std::size_t)> sql_for_;
+  std::optional<Stmt> full_;
+  std::optional<Stmt> partial_;
 };
 
 // Row readers: one per row type, each matching its column list.

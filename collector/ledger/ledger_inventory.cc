@@ -86,22 +86,16 @@ LedgerResult<std::vector<InventoryChange>> Ledger::RecordInventory(
   // placeholder, row)` filling each row's placeholders.
   const auto in_slices = [&](const std::vector<const InventoryChange*>& rows, int columns,
                              const auto& sql_for, const auto& bind) -> LedgerStatus {
-    std::optional<Stmt> full;
+    MultiRowStatement statements(*db_, kRowsPerStatement, [&](std::size_t count) {
+      return sql_for(values(count, columns));
+    });
     for (std::size_t first = 0; first < rows.size(); first += kRowsPerStatement) {
       const std::size_t count = std::min(kRowsPerStatement, rows.size() - first);
-      std::optional<Stmt> partial;
-      Stmt* st;
-      if (count == kRowsPerStatement && full) {
-        full->Reset();
-        st = &*full;
-      } else if (count == kRowsPerStatement) {
-        st = &full.emplace(db_, sql_for(values(count, columns)));
-      } else {
-        st = &partial.emplace(db_, sql_for(values(count, columns)));
+      Stmt& st = statements.For(count);
+      for (std::size_t r = 0; r < count; ++r) {
+        bind(st, static_cast<int>(r) * columns, *rows[first + r]);
       }
-      for (std::size_t r = 0; r < count; ++r)
-        bind(*st, static_cast<int>(r) * columns, *rows[first + r]);
-      if (SqlCode rc = st->Step(); rc != SqlCode::kDone) return Error(what, rc);
+      if (SqlCode rc = st.Step(); rc != SqlCode::kDone) return Error(what, rc);
     }
     return std::nullopt;
   };

@@ -73,8 +73,7 @@ LedgerStatus Ledger::RecordResourceUsage(const std::vector<ResourceSample>& samp
            "ELSE resource_usage.max END, last_at = excluded.last_at "
            "WHERE excluded.last_at > resource_usage.last_at";
   };
-  std::optional<Stmt> full;  // reused for every full statement
-  bool full_ran = false;
+  MultiRowStatement statements(*db_, kRowsPerStatement, sql_for);
   std::vector<std::string> days(samples.size());
   for (std::size_t i = 0; i < samples.size(); ++i) days[i] = TokyoDay(samples[i].at);
   std::size_t first = 0;
@@ -86,26 +85,17 @@ LedgerStatus Ledger::RecordResourceUsage(const std::vector<ResourceSample>& samp
       ++end;
     }
     const std::size_t rows = end - first;
-    std::optional<Stmt> partial;
-    Stmt* st = nullptr;
-    if (rows == kRowsPerStatement) {
-      if (!full) full.emplace(db_, sql_for(rows));
-      st = &*full;
-      if (full_ran) st->Reset();
-      full_ran = true;
-    } else {
-      st = &partial.emplace(db_, sql_for(rows));
-    }
+    Stmt& st = statements.For(rows);
     for (std::size_t r = 0; r < rows; ++r) {
       const ResourceSample& sample = samples[first + r];
       const int p = static_cast<int>(5 * r);
-      st->Bind(p + 1, sample.node)
+      st.Bind(p + 1, sample.node)
           .Bind(p + 2, sample.monitor)
           .Bind(p + 3, days[first + r])
           .Bind(p + 4, sample.value)
           .Bind(p + 5, sample.at);
     }
-    if (SqlCode rc = st->Step(); rc != SqlCode::kDone) {
+    if (SqlCode rc = st.Step(); rc != SqlCode::kDone) {
       return Error(what + " (from " + samples[first].node + "/" + samples[first].monitor + ")", rc);
     }
     first = end;
